@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import torch
 from torch import Tensor
 
@@ -31,6 +33,15 @@ class Split:
         return int(torch.cat([self.y_train, self.y_test]).max()) + 1
 
 
+@functools.lru_cache(maxsize=1)
+def _load_digits() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    """The 1,797 bundled images (read once per process; callers get copies via the split)."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.int64)
+
+
 def digits(test_fraction: float = 0.25, seed: int = 0, standardize: bool = True) -> Split:
     """scikit-learn's bundled digits, split with stratification (fixed by ``seed``).
 
@@ -41,14 +52,19 @@ def digits(test_fraction: float = 0.25, seed: int = 0, standardize: bool = True)
     >>> d.x_train.shape, d.x_test.shape, d.n_classes
     (torch.Size([1347, 64]), torch.Size([450, 64]), 10)
     """
-    from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
         raise TypeError(f"test_fraction must be a number, got {test_fraction!r}")
     if not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"Invalid test_fraction value: {test_fraction} (must be in (0, 1))")
-    x, y = load_digits(return_X_y=True)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"Invalid seed value: {seed} (seed must be in [0, 2**32))")
+    if not isinstance(standardize, bool):
+        raise TypeError(f"standardize must be a bool, got {type(standardize).__name__}")
+    x, y = _load_digits()
     x_tr, x_te, y_tr, y_te = train_test_split(
         x, y, test_size=float(test_fraction), random_state=seed, stratify=y
     )

@@ -35,7 +35,8 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Return ``x + inner(x)``."""
-        return x + self.inner(x)
+        out: Tensor = x + self.inner(x)
+        return out
 
 
 class MLP(nn.Module):
@@ -44,21 +45,39 @@ class MLP(nn.Module):
     Parameters (defaults explicit): ``depth`` hidden layers of ``width`` units; ``activation``
     one of ``ACTIVATIONS``; ``init`` one of ``INITS`` (``"default"`` keeps PyTorch's own
     ``kaiming_uniform_(a=sqrt(5))``; ``"xavier"`` is Glorot & Bengio 2010's normal init with the
-    activation's gain; ``"he"`` is He et al. 2015's normal init for the activation); biases start at
-    0 under xavier/he. ``norm`` adds BatchNorm1d or LayerNorm after each hidden Linear;
-    ``residual=True`` wraps hidden layers 2..depth as ``x + F(x)``.
+    activation's gain; ``"he"`` is He et al. 2015's normal init for the activation; the two coincide
+    for square layers, fan_in = fan_out); biases start at 0 under xavier/he. ``norm`` adds
+    BatchNorm1d or LayerNorm after each hidden Linear;
+    ``residual=True`` wraps hidden layers 2..depth as ``x + F(x)``. ``weight_scale`` multiplies
+    every initial weight matrix (1.0 leaves the initialisation untouched; above the
+    variance-preserving value the backpropagated gradient grows with depth: exploding gradients).
 
     >>> m = MLP(64, 10, depth=3, width=16, activation="leaky_relu", init="he")
     >>> m(torch.zeros(2, 64)).shape
     torch.Size([2, 10])
     """
 
-    def __init__(self, in_features: int, out_features: int, depth: int = 8, width: int = 64,
-                 activation: str = "relu", init: str = "default", negative_slope: float = 0.01,
-                 norm: Norm = None, residual: bool = False, bias: bool = True) -> None:
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        depth: int = 8,
+        width: int = 64,
+        activation: str = "relu",
+        init: str = "default",
+        negative_slope: float = 0.01,
+        norm: Norm = None,
+        residual: bool = False,
+        bias: bool = True,
+        weight_scale: float = 1.0,
+    ) -> None:
         super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features),
-                        ("depth", depth), ("width", width)):
+        for name, v in (
+            ("in_features", in_features),
+            ("out_features", out_features),
+            ("depth", depth),
+            ("width", width),
+        ):
             if isinstance(v, bool) or not isinstance(v, int):
                 raise TypeError(f"{name} must be an int, got {type(v).__name__}: {v!r}")
             if v < 1:
@@ -69,9 +88,19 @@ class MLP(nn.Module):
             raise ValueError(f"Invalid init value: {init!r} (use one of {INITS})")
         if norm not in (None, "batch", "layer"):
             raise ValueError(f"Invalid norm value: {norm!r} (use None, 'batch' or 'layer')")
+        if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float)):
+            raise TypeError(f"negative_slope must be a real number, got {negative_slope!r}")
+        for name, flag in (("residual", residual), ("bias", bias)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} must be a bool, got {type(flag).__name__}: {flag!r}")
         if not 0.0 <= float(negative_slope) < 1.0:
             raise ValueError(f"Invalid negative_slope value: {negative_slope} (must be in [0, 1))")
+        if isinstance(weight_scale, bool) or not isinstance(weight_scale, (int, float)):
+            raise TypeError(f"weight_scale must be a real number, got {weight_scale!r}")
+        if not (math.isfinite(weight_scale) and weight_scale > 0):
+            raise ValueError(f"Invalid weight_scale value: {weight_scale} (must be finite and > 0)")
         self.activation, self.init, self.negative_slope = activation, init, float(negative_slope)
+        self.weight_scale = float(weight_scale)
         layers: list[nn.Module] = []
         for i in range(depth):
             lin = nn.Linear(in_features if i == 0 else width, width, bias=bias)
@@ -89,14 +118,22 @@ class MLP(nn.Module):
         self._init_linear(self.head, gain_for="linear")
 
     def _init_linear(self, lin: nn.Linear, gain_for: str | None = None) -> None:
-        if self.init == "default":
-            return
+        if self.init != "default":
+            self._variance_preserving(lin, gain_for)
+        if self.weight_scale != 1.0:
+            with torch.no_grad():
+                lin.weight.mul_(self.weight_scale)
+
+    def _variance_preserving(self, lin: nn.Linear, gain_for: str | None) -> None:
         act = gain_for or self.activation
         param = self.negative_slope if act == "leaky_relu" else None
         gain = nn.init.calculate_gain(act, param)  # type: ignore[arg-type]
         fan_in, fan_out = lin.in_features, lin.out_features
-        std = gain * math.sqrt(2.0 / (fan_in + fan_out)) if self.init == "xavier" else (
-            gain / math.sqrt(fan_in))
+        std = (
+            gain * math.sqrt(2.0 / (fan_in + fan_out))
+            if self.init == "xavier"
+            else (gain / math.sqrt(fan_in))
+        )
         with torch.no_grad():
             lin.weight.normal_(0.0, std)
             if lin.bias is not None:
@@ -104,4 +141,5 @@ class MLP(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """Logits for a batch ``x`` of shape (batch, in_features)."""
-        return self.head(self.hidden(x))
+        logits: Tensor = self.head(self.hidden(x))
+        return logits

@@ -10,9 +10,11 @@ Two families live here:
 
 The equations, with step size :math:`\\alpha` (``lr``) and momentum :math:`\\mu`:
 
-* heavy ball (Polyak 1964): :math:`b_{k+1} = \\mu b_k + g_k`, :math:`\\theta_{k+1} = \\theta_k - \\alpha b_{k+1}`;
+* heavy ball (Polyak 1964): :math:`b_{k+1} = \\mu b_k + g_k`,
+  :math:`\\theta_{k+1} = \\theta_k - \\alpha b_{k+1}`;
 * Nesterov in PyTorch's form (Bengio, Boulanger-Lewandowski & Pascanu 2013):
-  :math:`b_{k+1} = \\mu b_k + g_k`, :math:`\\theta_{k+1} = \\theta_k - \\alpha (g_k + \\mu b_{k+1})`.
+  :math:`b_{k+1} = \\mu b_k + g_k`,
+  :math:`\\theta_{k+1} = \\theta_k - \\alpha (g_k + \\mu b_{k+1})`.
 
 Example
 -------
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -38,8 +40,8 @@ from torch import Tensor
 
 __all__ = [
     "NAG",
-    "Adam",
     "OPTIMIZERS",
+    "Adam",
     "CountingClosure",
     "HeavyBall",
     "NAdam",
@@ -66,8 +68,15 @@ _CHUNK = 1 << 18
 # --------------------------------------------------------------------------------------------
 # argument checks shared by every class and function here
 # --------------------------------------------------------------------------------------------
-def _check_number(name: str, value: object, *, low: float | None = None, high: float | None = None,
-                  low_open: bool = False, high_open: bool = False) -> float:
+def _check_number(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
     """Return ``value`` as a float, or raise an error that names ``name`` and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
@@ -90,36 +99,61 @@ def _check_bool(name: str, value: object) -> bool:
 
 
 def _check_params(params: object) -> list[Any]:
-    """Materialise ``params`` and check that it holds tensors (or param-group dicts)."""
+    """Materialise ``params`` (tensors, or param-group dicts) and check every tensor in it.
+
+    Group dicts are copied with their ``"params"`` made a list, so a generator is not consumed
+    twice. Raises ``TypeError``/``ValueError`` naming ``params``.
+    """
     if isinstance(params, Tensor):
         raise TypeError(
             "params must be an iterable of Tensors or dicts, such as model.parameters(); "
             f"got a single Tensor of shape {tuple(params.shape)}"
         )
-    try:
-        items = list(params)  # type: ignore[call-overload]
-    except TypeError:
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
         raise TypeError(
             "params must be an iterable of Tensors or dicts, such as model.parameters(); "
             f"got {type(params).__name__}"
-        ) from None
+        )
+    items: list[Any] = list(params)
     if not items:
         raise ValueError("params is empty: the optimizer got an empty parameter list")
-    for item in items:
-        tensors = item.get("params", []) if isinstance(item, dict) else [item]
-        if isinstance(tensors, Tensor):
-            tensors = [tensors]
-        for t in tensors:
-            if not isinstance(t, Tensor):
-                raise TypeError(
-                    "params must hold Tensors (use model.parameters()), "
-                    f"got an element of type {type(t).__name__}"
-                )
-            if not t.is_floating_point():
-                raise TypeError(f"params must be floating-point tensors, got dtype {t.dtype}")
-            if not t.is_leaf:
-                raise ValueError("params must be leaf tensors (can't optimize a non-leaf Tensor)")
+    if any(isinstance(item, dict) for item in items):
+        if not all(isinstance(item, dict) for item in items):
+            raise TypeError("params must hold either only Tensors or only param-group dicts")
+        items = [_check_group_params(group) for group in items]
+    else:
+        _check_tensors(items)
     return items
+
+
+def _check_group_params(group: dict[str, Any]) -> dict[str, Any]:
+    if "params" not in group:
+        raise ValueError("params: a param-group dict needs a 'params' entry")
+    tensors = group["params"]
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(_check_iterable(tensors))
+    if not tensors:
+        raise ValueError("params is empty: a param group has an empty parameter list")
+    _check_tensors(tensors)
+    return {**group, "params": tensors}
+
+
+def _check_iterable(value: object) -> Iterable[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"params of a param group must be an iterable of Tensors, got {value!r}")
+    return value
+
+
+def _check_tensors(tensors: list[Any]) -> None:
+    for t in tensors:
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                "params must hold Tensors (use model.parameters()), "
+                f"got an element of type {type(t).__name__}"
+            )
+        if not t.is_floating_point():
+            raise TypeError(f"params must be floating-point tensors, got dtype {t.dtype}")
+        if not t.is_leaf:
+            raise ValueError("params must be leaf tensors (can't optimize a non-leaf Tensor)")
 
 
 def _grad_of(p: Tensor, maximize: bool) -> Tensor:
@@ -133,7 +167,99 @@ def _grad_of(p: Tensor, maximize: bool) -> Tensor:
 # --------------------------------------------------------------------------------------------
 # torch optimizers
 # --------------------------------------------------------------------------------------------
-class HeavyBall(torch.optim.Optimizer):
+class _CheckedOptimizer(torch.optim.Optimizer):
+    """An optimizer whose hyperparameters are checked wherever they enter, groups included."""
+
+    #: Builds the checked ``defaults`` dict from keyword hyperparameters (raises on bad ones).
+    _hyper: ClassVar[Callable[..., dict[str, Any]]]
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a parameter group, after checking its hyperparameters as ``__init__`` does.
+
+        Nothing changes when a value is invalid: the error is raised before the group is added.
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        own = {k: v for k, v in param_group.items() if k in self.defaults}
+        checked = type(self)._hyper(**{**self.defaults, **own})
+        super().add_param_group({**param_group, **{k: checked[k] for k in own}})
+
+
+def _heavy_ball_hyper(
+    lr: object, momentum: object, dampening: object, weight_decay: object, maximize: object
+) -> dict[str, Any]:
+    return {
+        "lr": _check_number("lr", lr, low=0.0),
+        "momentum": _check_number("momentum", momentum, low=0.0, high=1.0, high_open=True),
+        "dampening": _check_number("dampening", dampening, low=0.0, high=1.0),
+        "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
+        "maximize": _check_bool("maximize", maximize),
+    }
+
+
+def _nag_hyper(
+    lr: object, momentum: object, weight_decay: object, maximize: object
+) -> dict[str, Any]:
+    mom = _check_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
+    if mom == 0.0:
+        raise ValueError("Invalid momentum value: 0.0 (Nesterov momentum requires momentum > 0)")
+    return {
+        "lr": _check_number("lr", lr, low=0.0),
+        "momentum": mom,
+        "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
+        "maximize": _check_bool("maximize", maximize),
+    }
+
+
+def _adam_hyper(
+    lr: object, betas: object, eps: object, weight_decay: object, maximize: object
+) -> dict[str, Any]:
+    return {
+        "lr": _check_number("lr", lr, low=0.0),
+        "betas": _check_betas(betas),
+        "eps": _check_number("eps", eps, low=0.0),
+        "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
+        "maximize": _check_bool("maximize", maximize),
+    }
+
+
+def _nadam_hyper(
+    lr: object,
+    betas: object,
+    eps: object,
+    weight_decay: object,
+    momentum_decay: object,
+    maximize: object,
+) -> dict[str, Any]:
+    return {
+        **_adam_hyper(lr, betas, eps, weight_decay, maximize),
+        "momentum_decay": _check_number("momentum_decay", momentum_decay, low=0.0),
+    }
+
+
+def _check_betas(betas: object) -> tuple[float, float]:
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+    b1 = _check_number("betas[0]", betas[0], low=0.0, high=1.0, high_open=True)
+    b2 = _check_number("betas[1]", betas[1], low=0.0, high=1.0, high_open=True)
+    return (b1, b2)
+
+
+def _with_grads(group: dict[str, Any]) -> tuple[list[Tensor], list[Tensor]]:
+    """The group's parameters that have a gradient, and those gradients (sparse ones refused)."""
+    params, grads = [], []
+    for p in group["params"]:
+        g = p.grad
+        if g is None:
+            continue
+        if g.is_sparse:
+            raise RuntimeError("nag_lib optimizers do not support sparse gradients")
+        params.append(p)
+        grads.append(g)
+    return params, grads
+
+
+class HeavyBall(_CheckedOptimizer):
     r"""Polyak's heavy-ball momentum, in the buffer form that ``torch.optim.SGD`` uses.
 
     .. math::
@@ -144,7 +270,8 @@ class HeavyBall(torch.optim.Optimizer):
     with step size :math:`\alpha` (``lr``), momentum :math:`\mu`, dampening :math:`\tau` and
     weight decay :math:`\lambda`. This is Polyak (1964)'s
     :math:`\theta_{k+1} = \theta_k - \alpha \nabla f(\theta_k) + \mu (\theta_k - \theta_{k-1})`
-    for :math:`\tau = 0`. It reproduces ``torch.optim.SGD(momentum=mu, dampening=tau)``.
+    for :math:`\tau = 0`. It reproduces ``torch.optim.SGD(momentum=mu, dampening=tau)``, bit for
+    bit; with ``momentum=0`` it is plain gradient descent and keeps no state.
 
     Example
     -------
@@ -152,17 +279,19 @@ class HeavyBall(torch.optim.Optimizer):
     >>> opt = HeavyBall([w], lr=0.1, momentum=0.9)
     """
 
-    def __init__(self, params: Params, lr: float, momentum: float = 0.9, dampening: float = 0.0,
-                 weight_decay: float = 0.0, maximize: bool = False) -> None:
+    _hyper = staticmethod(_heavy_ball_hyper)
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float,
+        momentum: float = 0.9,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
         items = _check_params(params)
-        defaults = {
-            "lr": _check_number("lr", lr, low=0.0),
-            "momentum": _check_number("momentum", momentum, low=0.0, high=1.0, high_open=True),
-            "dampening": _check_number("dampening", dampening, low=0.0, high=1.0),
-            "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
-            "maximize": _check_bool("maximize", maximize),
-        }
-        super().__init__(items, defaults)
+        super().__init__(items, _heavy_ball_hyper(lr, momentum, dampening, weight_decay, maximize))
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
@@ -174,26 +303,25 @@ class HeavyBall(torch.optim.Optimizer):
         for group in self.param_groups:
             lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
             wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_of(p, maximize)
+            for p, g in zip(*_with_grads(group), strict=True):
+                if maximize:
+                    g = torch.neg(g)
                 if wd != 0:
                     g = g.add(p, alpha=wd)
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
                 if mom == 0:
                     p.add_(g, alpha=-lr)
                     continue
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
                 if buf is None:
-                    buf = state["momentum_buffer"] = g.detach().clone()
+                    buf = state["momentum_buffer"] = torch.clone(g).detach()
                 else:
                     buf.mul_(mom).add_(g, alpha=1 - damp)
                 p.add_(buf, alpha=-lr)
         return loss
 
 
-class NAG(torch.optim.Optimizer):
+class NAG(_CheckedOptimizer):
     r"""Nesterov's accelerated gradient in the buffer form of ``torch.optim.SGD(nesterov=True)``.
 
     .. math::
@@ -201,41 +329,39 @@ class NAG(torch.optim.Optimizer):
         b_{k+1} = \mu b_k + g_k \quad (b_1 = g_0), \\
         \theta_{k+1} &= \theta_k - \alpha\,(g_k + \mu\, b_{k+1}).
 
-    This is Bengio, Boulanger-Lewandowski & Pascanu (2013)'s rewriting of Sutskever et al. (2013)'s
-    :math:`v_{k+1} = \mu v_k - \alpha \nabla f(\phi_k + \mu v_k)`, :math:`\phi_{k+1}=\phi_k + v_{k+1}`,
+    This is Bengio, Boulanger-Lewandowski & Pascanu (2013)'s rewriting of Sutskever et al.
+    (2013)'s :math:`v_{k+1} = \mu v_k - \alpha \nabla f(\phi_k + \mu v_k)`,
+    :math:`\phi_{k+1}=\phi_k + v_{k+1}`,
     with :math:`\theta = \phi + \mu v` and :math:`b = -v/\alpha`. The parameters it stores are the
     look-ahead point, so the gradient it needs is the ordinary one at ``theta``: one gradient per
     step, like plain momentum.
 
-    The update runs slice by slice over each contiguous tensor so that the three elementwise passes
-    of the formula touch main memory about once: the same arithmetic, in the same order, as
-    ``torch.optim.SGD(nesterov=True)``, hence the same bits.
+    The arithmetic is that of ``torch.optim.SGD(nesterov=True)``, operation for operation, hence
+    the same bits. A tensor of more than ``4 * 2**18`` elements is updated slice by slice, so that
+    the four elementwise passes of the formula find each slice in the CPU cache and main memory is
+    touched about once (20 bytes per fp32 parameter); ``benchmarks/optim_step.py`` measures it.
 
     Raises ``ValueError`` for ``momentum == 0``: Nesterov's method needs a momentum.
+
+    Example
+    -------
+    >>> w = torch.nn.Parameter(torch.ones(3))
+    >>> opt = NAG([w], lr=0.1, momentum=0.9)
     """
 
-    def __init__(self, params: Params, lr: float, momentum: float = 0.9,
-                 weight_decay: float = 0.0, maximize: bool = False) -> None:
-        items = _check_params(params)
-        mom = _check_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
-        if mom == 0.0:
-            raise ValueError("Invalid momentum value: 0.0 (Nesterov momentum requires momentum > 0)")
-        defaults = {
-            "lr": _check_number("lr", lr, low=0.0),
-            "momentum": mom,
-            "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
-            "maximize": _check_bool("maximize", maximize),
-        }
-        super().__init__(items, defaults)
-        self._scratch: dict[tuple[torch.device, torch.dtype], Tensor] = {}
+    _hyper = staticmethod(_nag_hyper)
 
-    def _scratch_for(self, p: Tensor, n: int) -> Tensor:
-        key = (p.device, p.dtype)
-        s = self._scratch.get(key)
-        if s is None or s.numel() < n:
-            s = torch.empty(max(n, min(_CHUNK, 1 << 20)), dtype=p.dtype, device=p.device)
-            self._scratch[key] = s
-        return s[:n]
+    def __init__(
+        self,
+        params: Params,
+        lr: float,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        items = _check_params(params)
+        super().__init__(items, _nag_hyper(lr, momentum, weight_decay, maximize))
+        self._scratch: dict[tuple[torch.device, torch.dtype], Tensor] = {}
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
@@ -245,53 +371,97 @@ class NAG(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            lr, mom = group["lr"], group["momentum"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    g = _grad_of(p, maximize)
-                    if wd != 0:
-                        g = g.add(p, alpha=wd)
-                    buf = state["momentum_buffer"] = g.detach().clone()
-                    p.add_(g.add(buf, alpha=mom), alpha=-lr)
-                    continue
-                self._update(p, p.grad, buf, lr, mom, wd, maximize)
+            params, grads = _with_grads(group)
+            bufs = [self.state[p].get("momentum_buffer") for p in params]
+            _nag_update(
+                params,
+                grads,
+                bufs,
+                lr=group["lr"],
+                momentum=group["momentum"],
+                weight_decay=group["weight_decay"],
+                maximize=group["maximize"],
+                scratch=self._scratch,
+            )
+            for p, buf in zip(params, bufs, strict=True):
+                self.state[p]["momentum_buffer"] = buf
         return loss
 
-    def _update(self, p: Tensor, grad: Tensor, buf: Tensor, lr: float, mom: float, wd: float,
-                maximize: bool) -> None:
-        if grad.is_sparse:
-            raise RuntimeError("nag_lib optimizers do not support sparse gradients")
-        contiguous = p.is_contiguous() and grad.is_contiguous() and buf.is_contiguous()
-        n = p.numel()
-        if not contiguous or n <= 4 * _CHUNK:
-            pv, gv, bv = p, grad, buf
-            bounds = [(0, n)] if contiguous else [(-1, -1)]
+
+def _nag_update(
+    params: list[Tensor],
+    grads: list[Tensor],
+    bufs: list[Tensor | None],
+    *,
+    lr: float,
+    momentum: float,
+    weight_decay: float,
+    maximize: bool,
+    scratch: dict[tuple[torch.device, torch.dtype], Tensor],
+) -> None:
+    """One NAG step over lists of tensors, in place; a ``None`` buffer is created (``b_1 = g_0``).
+
+    The operations are those of torch's ``_single_tensor_sgd`` with ``nesterov=True``, in the same
+    order: ``g = -g`` (maximize), ``g = g + wd p``, ``b = mu b``, ``b = b + g``, ``t = g + mu b``,
+    ``p = p - lr t``. Each is one elementwise kernel, so the result is bitwise equal to torch's.
+    Large contiguous tensors go slice by slice (:func:`_nag_slices`).
+    """
+    for i, (p, g, buf) in enumerate(zip(params, grads, bufs, strict=True)):
+        if (
+            buf is not None
+            and p.numel() > 4 * _CHUNK
+            and (p.is_contiguous() and g.is_contiguous() and buf.is_contiguous())
+        ):
+            _nag_slices(p, g, buf, lr, momentum, weight_decay, maximize, scratch)
+            continue
+        if maximize:
+            g = torch.neg(g)
+        if weight_decay != 0:
+            g = g.add(p, alpha=weight_decay)
+        if buf is None:
+            buf = bufs[i] = torch.clone(g).detach()
         else:
-            pv, gv, bv = p.view(-1), grad.view(-1), buf.view(-1)
-            bounds = [(s, min(s + _CHUNK, n)) for s in range(0, n, _CHUNK)]
-        for start, stop in bounds:
-            if start < 0 or (start == 0 and stop == n):
-                pc, gc, bc = pv, gv, bv
-            else:
-                pc, gc, bc = pv[start:stop], gv[start:stop], bv[start:stop]
-            tmp = self._scratch_for(p, stop - start if start >= 0 else n).view_as(pc)
-            if maximize:
-                torch.neg(gc, out=tmp)
-                gc = tmp
-            if wd != 0:
-                torch.add(gc, pc, alpha=wd, out=tmp)
-                gc = tmp
-            bc.mul_(mom).add_(gc)
-            torch.add(gc, bc, alpha=mom, out=tmp)
-            pc.add_(tmp, alpha=-lr)
+            buf.mul_(momentum).add_(g)
+        p.add_(g.add(buf, alpha=momentum), alpha=-lr)
 
 
-class Adam(torch.optim.Optimizer):
+def _nag_slices(
+    p: Tensor,
+    g: Tensor,
+    buf: Tensor,
+    lr: float,
+    momentum: float,
+    weight_decay: float,
+    maximize: bool,
+    scratch: dict[tuple[torch.device, torch.dtype], Tensor],
+) -> None:
+    """:func:`_nag_update` for one large contiguous tensor, ``_CHUNK`` elements at a time.
+
+    Temporaries go to one reused scratch slice instead of fresh allocations (a fresh 40 MB
+    temporary costs page faults on every step).
+    """
+    key = (p.device, p.dtype)
+    tmp_all = scratch.get(key)
+    if tmp_all is None:
+        tmp_all = scratch[key] = torch.empty(_CHUNK, dtype=p.dtype, device=p.device)
+    pv, gv, bv = p.view(-1), g.view(-1), buf.view(-1)
+    n = pv.numel()
+    for start in range(0, n, _CHUNK):
+        stop = min(start + _CHUNK, n)
+        pc, gc, bc = pv[start:stop], gv[start:stop], bv[start:stop]
+        tmp = tmp_all[: stop - start]
+        if maximize:
+            torch.neg(gc, out=tmp)
+            gc = tmp
+        if weight_decay != 0:
+            torch.add(gc, pc, alpha=weight_decay, out=tmp)
+            gc = tmp
+        bc.mul_(momentum).add_(gc)
+        torch.add(gc, bc, alpha=momentum, out=tmp)
+        pc.add_(tmp, alpha=-lr)
+
+
+class Adam(_CheckedOptimizer):
     r"""Adam (Kingma & Ba 2015) with bias correction, as ``torch.optim.Adam`` computes it.
 
     .. math::
@@ -305,17 +475,19 @@ class Adam(torch.optim.Optimizer):
     ``exp_avg`` (m) and ``exp_avg_sq`` (v), two buffers the size of the parameter.
     """
 
-    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, maximize: bool = False) -> None:
+    _hyper = staticmethod(_adam_hyper)
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
         items = _check_params(params)
-        defaults = {
-            "lr": _check_number("lr", lr, low=0.0),
-            "betas": _check_betas(betas),
-            "eps": _check_number("eps", eps, low=0.0),
-            "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
-            "maximize": _check_bool("maximize", maximize),
-        }
-        super().__init__(items, defaults)
+        super().__init__(items, _adam_hyper(lr, betas, eps, weight_decay, maximize))
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
@@ -349,14 +521,15 @@ class Adam(torch.optim.Optimizer):
         return loss
 
 
-class NAdam(torch.optim.Optimizer):
+class NAdam(_CheckedOptimizer):
     r"""Nadam (Dozat 2016): Adam whose first moment takes a Nesterov-style look-ahead.
 
     As ``torch.optim.NAdam`` computes it, with the momentum schedule
     :math:`\mu_t = \beta_1 (1 - \tfrac12 \cdot 0.96^{t\psi})` (``momentum_decay`` :math:`\psi`):
 
     .. math::
-        m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\\
+        m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\\
         \theta_t &= \theta_{t-1} - \alpha \left(
             \frac{(1-\mu_t)\, g_t}{1-\prod_{i\le t}\mu_i}
             + \frac{\mu_{t+1}\, m_t}{1-\prod_{i\le t+1}\mu_i} \right)
@@ -365,19 +538,22 @@ class NAdam(torch.optim.Optimizer):
     It is still Adam (per-coordinate scaling by :math:`\sqrt{v_t}`): "Nadam" is not a name for NAG.
     """
 
-    def __init__(self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
-                 maximize: bool = False) -> None:
+    _hyper = staticmethod(_nadam_hyper)
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        maximize: bool = False,
+    ) -> None:
         items = _check_params(params)
-        defaults = {
-            "lr": _check_number("lr", lr, low=0.0),
-            "betas": _check_betas(betas),
-            "eps": _check_number("eps", eps, low=0.0),
-            "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
-            "momentum_decay": _check_number("momentum_decay", momentum_decay, low=0.0),
-            "maximize": _check_bool("maximize", maximize),
-        }
-        super().__init__(items, defaults)
+        super().__init__(
+            items, _nadam_hyper(lr, betas, eps, weight_decay, momentum_decay, maximize)
+        )
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
@@ -418,14 +594,6 @@ class NAdam(torch.optim.Optimizer):
 
 def _scalar_dtype() -> torch.dtype:
     return torch.float64 if torch.get_default_dtype() == torch.float64 else torch.float32
-
-
-def _check_betas(betas: object) -> tuple[float, float]:
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    b1 = _check_number("betas[0]", betas[0], low=0.0, high=1.0, high_open=True)
-    b2 = _check_number("betas[1]", betas[1], low=0.0, high=1.0, high_open=True)
-    return (b1, b2)
 
 
 class CountingClosure:
@@ -500,8 +668,9 @@ def gradient_descent(grad: GradFn, x0: npt.ArrayLike, lr: float, steps: int) -> 
     return out
 
 
-def heavy_ball(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float,
-               steps: int) -> FloatArray:
+def heavy_ball(
+    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
+) -> FloatArray:
     r"""Polyak (1964): :math:`x_{k+1} = x_k - \alpha \nabla f(x_k) + \beta (x_k - x_{k-1})`.
 
     Starts with :math:`x_{-1} = x_0`. Returns the iterates, shape ``(steps + 1, d)``.
@@ -517,8 +686,9 @@ def heavy_ball(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float,
     return out
 
 
-def nesterov_1983(grad: GradFn, x0: npt.ArrayLike, lr: float, steps: int,
-                  momentum: float | None = None) -> FloatArray:
+def nesterov_1983(
+    grad: GradFn, x0: npt.ArrayLike, lr: float, steps: int, momentum: float | None = None
+) -> FloatArray:
     r"""Nesterov (1983): a gradient step taken from an extrapolated point.
 
     .. math::
@@ -550,8 +720,9 @@ def nesterov_1983(grad: GradFn, x0: npt.ArrayLike, lr: float, steps: int,
     return out
 
 
-def nesterov_sutskever(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float,
-                       steps: int) -> FloatArray:
+def nesterov_sutskever(
+    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
+) -> FloatArray:
     r"""Sutskever, Martens, Dahl & Hinton (2013), eqs. (3)-(4): velocity with a look-ahead gradient.
 
     .. math::
@@ -573,8 +744,9 @@ def nesterov_sutskever(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: flo
     return out
 
 
-def nesterov_bengio(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float,
-                    steps: int) -> FloatArray:
+def nesterov_bengio(
+    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
+) -> FloatArray:
     r"""Bengio, Boulanger-Lewandowski & Pascanu (2013), eqs. (6)-(7): the reparametrised form.
 
     With :math:`\Theta = \theta + \mu v` (the look-ahead point), the gradient is taken where the
@@ -600,10 +772,12 @@ def nesterov_bengio(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float,
     return out
 
 
-def nesterov_pytorch(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float,
-                     steps: int) -> FloatArray:
+def nesterov_pytorch(
+    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
+) -> FloatArray:
     r"""``torch.optim.SGD(nesterov=True)`` written out: :math:`b_{k+1} = \mu b_k + g_k`,
-    :math:`p_{k+1} = p_k - \alpha (g_k + \mu b_{k+1})`, :math:`g_k = \nabla f(p_k)`, :math:`b_0 = 0`.
+    :math:`p_{k+1} = p_k - \alpha (g_k + \mu b_{k+1})`, :math:`g_k = \nabla f(p_k)`,
+    :math:`b_0 = 0`.
 
     With :math:`b = -v/\alpha` this is :func:`nesterov_bengio`. Returns the iterates :math:`p_k`.
     """
@@ -624,7 +798,9 @@ def nesterov_pytorch(grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float
 OPTIMIZERS = ("sgd", "heavy_ball", "nag", "adam", "nadam")
 
 
-def make_optimizer(name: str, params: Params, lr: float, momentum: float = 0.9) -> torch.optim.Optimizer:
+def make_optimizer(
+    name: str, params: Params, lr: float, momentum: float = 0.9
+) -> torch.optim.Optimizer:
     """Build one of :data:`OPTIMIZERS` by name (``momentum`` is used by heavy ball and NAG only).
 
     ``"sgd"`` is plain gradient descent (``HeavyBall`` with momentum 0).

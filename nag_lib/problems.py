@@ -7,14 +7,19 @@ asymptotic contraction of the error) are, from Polyak (1987, ch. 3) and Nesterov
 * gradient descent, :math:`\alpha = 2/(L+\mu)`: rate :math:`(\kappa-1)/(\kappa+1)`;
 * heavy ball, :math:`\alpha = 4/(\sqrt L+\sqrt\mu)^2`,
   :math:`\beta = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2`: rate :math:`(\sqrt\kappa-1)/(\sqrt\kappa+1)`;
-* NAG, :math:`\alpha = 1/L`, :math:`\mu = (\sqrt\kappa-1)/(\sqrt\kappa+1)`: rate at most
-  :math:`1 - 1/\sqrt\kappa`.
+* NAG, :math:`\alpha = 1/L`, :math:`\mu = (\sqrt\kappa-1)/(\sqrt\kappa+1)`: rate
+  :math:`1 - 1/\sqrt\kappa` (a double root at the smallest eigenvalue), which Nesterov (2004,
+  §2.2.1) also guarantees, in function value, on every smooth strongly convex function.
+
+Heavy ball's rate is a statement about quadratics only: :class:`LessardFunction` is a smooth
+strongly convex function on which the tuned heavy ball cycles (Lessard, Recht & Packard 2016).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -22,8 +27,12 @@ import numpy.typing as npt
 from nag_lib.optim import FloatArray, _check_number
 
 __all__ = [
+    "METHODS",
+    "LessardFunction",
     "Quadratic",
     "TunedParameters",
+    "convex_quadratic",
+    "fit_power_law",
     "gd_optimal",
     "heavy_ball_optimal",
     "iteration_matrix",
@@ -32,7 +41,9 @@ __all__ = [
     "quadratic",
     "rosenbrock",
     "rosenbrock_grad",
+    "spectral_radii",
     "spectral_radius",
+    "tuned_iterations",
 ]
 
 
@@ -54,7 +65,7 @@ class Quadratic:
         return int(self.minimizer.size)
 
     @property
-    def L(self) -> float:  # noqa: N802 - the literature's name
+    def L(self) -> float:
         """Largest eigenvalue (smoothness constant)."""
         return float(self.eigenvalues[-1])
 
@@ -65,8 +76,8 @@ class Quadratic:
 
     @property
     def kappa(self) -> float:
-        """Condition number L / mu."""
-        return self.L / self.mu
+        """Condition number L / mu (``inf`` when mu = 0: convex but not strongly convex)."""
+        return math.inf if self.mu == 0.0 else self.L / self.mu
 
     def value(self, x: npt.ArrayLike) -> float:
         """f(x)."""
@@ -87,8 +98,9 @@ class Quadratic:
         return self.A.copy()
 
 
-def quadratic(kappa: float, dim: int = 2, *, mu: float = 1.0, rotate: bool = False,
-              seed: int = 0) -> Quadratic:
+def quadratic(
+    kappa: float, dim: int = 2, *, mu: float = 1.0, rotate: bool = False, seed: int = 0
+) -> Quadratic:
     """A quadratic with condition number ``kappa``: eigenvalues log-spaced in [mu, kappa * mu].
 
     With ``rotate=False`` the Hessian is diagonal; with ``rotate=True`` it is turned by a random
@@ -116,7 +128,10 @@ def quadratic(kappa: float, dim: int = 2, *, mu: float = 1.0, rotate: bool = Fal
 
 
 def rosenbrock(x: npt.ArrayLike, a: float = 1.0, b: float = 100.0) -> float:
-    r"""Rosenbrock's function :math:`(a - x_0)^2 + b (x_1 - x_0^2)^2`, minimum 0 at :math:`(a, a^2)`."""
+    r"""Rosenbrock's function :math:`(a - x_0)^2 + b (x_1 - x_0^2)^2`.
+
+    Its minimum is 0 at :math:`(a, a^2)`.
+    """
     x0, x1 = _xy(x)
     return float((a - x0) ** 2 + b * (x1 - x0 * x0) ** 2)
 
@@ -143,7 +158,7 @@ class TunedParameters:
     rate: float
 
 
-def _check_lmu(L: float, mu: float) -> tuple[float, float]:  # noqa: N803
+def _check_lmu(L: float, mu: float) -> tuple[float, float]:
     L = _check_number("L", L, low=0.0, low_open=True)
     mu = _check_number("mu", mu, low=0.0, low_open=True)
     if mu > L:
@@ -151,21 +166,21 @@ def _check_lmu(L: float, mu: float) -> tuple[float, float]:  # noqa: N803
     return L, mu
 
 
-def gd_optimal(L: float, mu: float) -> TunedParameters:  # noqa: N803
+def gd_optimal(L: float, mu: float) -> TunedParameters:
     """Gradient descent's best fixed step 2/(L+mu) and its rate (kappa-1)/(kappa+1)."""
     L, mu = _check_lmu(L, mu)
     k = L / mu
     return TunedParameters(lr=2.0 / (L + mu), momentum=0.0, rate=(k - 1) / (k + 1))
 
 
-def heavy_ball_optimal(L: float, mu: float) -> TunedParameters:  # noqa: N803
+def heavy_ball_optimal(L: float, mu: float) -> TunedParameters:
     """Polyak's (1964) tuned heavy ball and its rate (sqrt(kappa)-1)/(sqrt(kappa)+1)."""
     L, mu = _check_lmu(L, mu)
     r = (math.sqrt(L / mu) - 1) / (math.sqrt(L / mu) + 1)
     return TunedParameters(lr=4.0 / (math.sqrt(L) + math.sqrt(mu)) ** 2, momentum=r * r, rate=r)
 
 
-def nag_optimal(L: float, mu: float) -> TunedParameters:  # noqa: N803
+def nag_optimal(L: float, mu: float) -> TunedParameters:
     """Nesterov's (2004, §2.2) constant-momentum scheme for strongly convex f: lr = 1/L,
     momentum (sqrt(kappa)-1)/(sqrt(kappa)+1), guaranteed rate 1 - 1/sqrt(kappa)."""
     L, mu = _check_lmu(L, mu)
@@ -205,9 +220,228 @@ def spectral_radius(method: str, lr: float, momentum: float, eigenvalues: npt.Ar
     )
 
 
+def spectral_radii(
+    method: str, lr: float, momentum: float, eigenvalues: npt.ArrayLike
+) -> FloatArray:
+    r"""The spectral radius of :func:`iteration_matrix` for each eigenvalue, vectorised.
+
+    It is the largest modulus of the roots of the characteristic polynomial
+    :math:`z^2 - b z + c`, with :math:`b = 1 + \beta - \alpha\lambda`, :math:`c = \beta`
+    (heavy ball), :math:`b = (1+\beta)(1-\alpha\lambda)`, :math:`c = \beta(1-\alpha\lambda)`
+    (NAG) or :math:`|1 - \alpha\lambda|` (gradient descent), computed by the quadratic formula
+    instead of one eigenvalue problem per :math:`\lambda` (:func:`spectral_radius`). When the roots
+    are complex their product is :math:`c`, so both have modulus :math:`\sqrt{c}`.
+
+    >>> spectral_radii("heavy_ball", 1.0, 0.25, [1.0, 2.0]).round(12).tolist()
+    [0.5, 0.5]
+    """
+    a = _check_number("lr", lr, low=0.0)
+    beta = _check_number("momentum", momentum, low=0.0)
+    lam = np.atleast_1d(np.asarray(eigenvalues, dtype=np.float64))
+    if lam.ndim != 1 or lam.size == 0:
+        raise ValueError(f"eigenvalues must be a non-empty 1-D array, got shape {lam.shape}")
+    if not np.all(np.isfinite(lam)):
+        raise ValueError("eigenvalues must be finite")
+    if method == "gd":
+        return np.asarray(np.abs(1.0 - a * lam), dtype=np.float64)
+    if method == "heavy_ball":
+        b, c = 1.0 + beta - a * lam, np.full_like(lam, beta)
+    elif method == "nag":
+        b, c = (1.0 + beta) * (1.0 - a * lam), beta * (1.0 - a * lam)
+    else:
+        raise ValueError(f"Invalid method value: {method!r} (use 'gd', 'heavy_ball' or 'nag')")
+    root = np.sqrt((b * b - 4.0 * c).astype(np.complex128))
+    return np.asarray(
+        np.maximum(np.abs((b + root) / 2.0), np.abs((b - root) / 2.0)), dtype=np.float64
+    )
+
+
 def iterations_to_tolerance(values: npt.ArrayLike, tol: float) -> int | None:
     """First index k with ``values[k] <= tol``, or ``None`` if the run never gets there."""
     tol = _check_number("tol", tol, low=0.0)
     v = np.asarray(values, dtype=np.float64)
     hits = np.flatnonzero(v <= tol)
     return int(hits[0]) if hits.size else None
+
+
+def convex_quadratic(
+    dim: int = 100, *, L: float = 1.0, smallest: float = 1e-8, seed: int = 0
+) -> Quadratic:
+    r"""A smooth convex quadratic that is *not* strongly convex: the worst case for plain rates.
+
+    The Hessian is diagonal with one eigenvalue exactly 0 and ``dim - 1`` eigenvalues
+    log-spaced in ``[smallest * L, L]``, so :math:`\mu = 0` and ``kappa`` is infinite. The
+    minimiser is drawn from a standard normal (``seed``) with its component along the zero
+    eigenvalue set to 0, so that from :math:`x_0 = 0` it is the minimiser nearest the start, the
+    :math:`x^*` in the bounds :math:`f(x_k) - f^* \le L\lVert x_0 - x^*\rVert^2/(2k)` (gradient
+    descent, step 1/L) and :math:`2L\lVert x_0 - x^*\rVert^2/(k+1)^2` (Nesterov 1983; Beck &
+    Teboulle 2009, Thms 3.1 and 4.4).
+
+    >>> q = convex_quadratic(5)
+    >>> q.mu, q.L, q.kappa
+    (0.0, 1.0, inf)
+    """
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}: {dim!r}")
+    if dim < 2:
+        raise ValueError(f"Invalid dim value: {dim} (dim must be >= 2)")
+    L = _check_number("L", L, low=0.0, low_open=True)
+    smallest = _check_number("smallest", smallest, low=0.0, high=1.0, low_open=True)
+    eig = np.concatenate([[0.0], L * np.logspace(math.log10(smallest), 0.0, dim - 1)])
+    eig[-1] = L
+    xstar = np.random.default_rng(seed).standard_normal(dim)
+    xstar[0] = 0.0
+    return Quadratic(A=np.diag(eig), minimizer=xstar, eigenvalues=eig)
+
+
+@dataclass(frozen=True)
+class LessardFunction:
+    r"""The strongly convex function on which tuned heavy ball fails (Lessard, Recht & Packard
+    2016, §4.6), applied to each coordinate and summed: :math:`f(x) = \sum_i \varphi(x_i)` with
+
+    .. math::
+        \varphi'(t) = \begin{cases} 25t & t < 1 \\ t + 24 & 1 \le t < 2 \\ 25t - 24 & t \ge 2
+        \end{cases}
+
+    :math:`\varphi'` is continuous and piecewise linear with slopes 25, 1, 25, so f is
+    :math:`\mu`-strongly convex and L-smooth with :math:`\mu = 1`, :math:`L = 25`
+    (:math:`\kappa = 25`); its minimum is :math:`f^* = 0` at :math:`x^* = 0`. Heavy ball with the
+    parameters tuned for quadratics with these :math:`\mu, L` (:func:`heavy_ball_optimal`) falls
+    into a 3-cycle from :math:`x_0 \in [3.07, 3.46]` (and from other starts); Nesterov's method
+    converges from anywhere. Gradient descent, heavy ball and NAG act on each coordinate
+    separately here, so one run in :math:`\mathbb{R}^d` is :math:`d` independent 1-D runs.
+
+    >>> f = LessardFunction()
+    >>> f.value([0.0]), f.grad([1.0]).tolist(), f.grad([2.0]).tolist()
+    (0.0, [25.0], [26.0])
+    """
+
+    #: Smoothness constant (the largest slope of the gradient).
+    L: ClassVar[float] = 25.0
+    #: Strong-convexity constant (the smallest slope of the gradient).
+    mu: ClassVar[float] = 1.0
+
+    @property
+    def kappa(self) -> float:
+        """Condition number L / mu = 25."""
+        return self.L / self.mu
+
+    @staticmethod
+    def _arr(x: npt.ArrayLike) -> FloatArray:
+        arr = np.asarray(x, dtype=np.float64)
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"x must be a non-empty 1-D array, got shape {arr.shape}")
+        return arr
+
+    def minimizer(self, dim: int = 1) -> FloatArray:
+        """The minimiser, the origin of R^dim."""
+        if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"Invalid dim value: {dim!r} (dim must be an int >= 1)")
+        return np.zeros(dim)
+
+    def phi(self, x: npt.ArrayLike) -> FloatArray:
+        r"""The one-dimensional :math:`\varphi` applied elementwise (any shape)."""
+        t = np.asarray(x, dtype=np.float64)
+        return np.asarray(
+            np.where(
+                t < 1.0,
+                12.5 * t * t,
+                np.where(t < 2.0, 0.5 * t * t + 24.0 * t - 12.0, 12.5 * t * t - 24.0 * t + 36.0),
+            ),
+            dtype=np.float64,
+        )
+
+    def value(self, x: npt.ArrayLike) -> float:
+        """f(x), the sum of phi over the coordinates; f* = 0."""
+        return float(np.sum(self.phi(self._arr(x))))
+
+    def grad(self, x: npt.ArrayLike) -> FloatArray:
+        """The exact gradient, coordinate by coordinate."""
+        t = self._arr(x)
+        return np.asarray(
+            np.where(t < 1.0, 25.0 * t, np.where(t < 2.0, t + 24.0, 25.0 * t - 24.0)),
+            dtype=np.float64,
+        )
+
+
+#: Method names accepted by :func:`tuned_iterations` and :func:`iteration_matrix`.
+METHODS = ("gd", "heavy_ball", "nag")
+
+
+def _tuned(method: str, L: float, mu: float) -> TunedParameters:
+    if method == "gd":
+        return gd_optimal(L, mu)
+    if method == "heavy_ball":
+        return heavy_ball_optimal(L, mu)
+    if method == "nag":
+        return nag_optimal(L, mu)
+    raise ValueError(f"Invalid method value: {method!r} (use one of {METHODS})")
+
+
+def tuned_iterations(
+    method: str,
+    problem: Quadratic,
+    tol: float,
+    x0: npt.ArrayLike | None = None,
+    max_steps: int = 1_000_000,
+) -> int | None:
+    r"""Iterations the textbook-tuned ``method`` needs until :math:`f(x_k) - f^* \le`
+    ``tol`` :math:`\cdot (f(x_0) - f^*)` on a strongly convex quadratic ``problem``.
+
+    The parameters come from :func:`gd_optimal`, :func:`heavy_ball_optimal` or
+    :func:`nag_optimal` for the problem's :math:`\mu` and :math:`L`; the iterates from the paper
+    forms in :mod:`nag_lib.optim` (:func:`~nag_lib.optim.gradient_descent`,
+    :func:`~nag_lib.optim.heavy_ball`, :func:`~nag_lib.optim.nesterov_1983` with constant
+    momentum). The first run is 1.2 times as long as the asymptotic rate predicts (plus 100
+    steps); while the tolerance is not reached the run is repeated with twice the steps, up to
+    ``max_steps``. ``x0`` defaults to the origin. Returns ``None`` if the tolerance is not reached
+    within ``max_steps``.
+
+    >>> tuned_iterations("gd", quadratic(10.0, dim=2), 1e-6)
+    35
+    """
+    from nag_lib.optim import gradient_descent, heavy_ball, nesterov_1983
+
+    if not isinstance(problem, Quadratic):
+        raise TypeError(f"problem must be a Quadratic, got {type(problem).__name__}")
+    tol = _check_number("tol", tol, low=0.0, high=1.0, low_open=True, high_open=True)
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+        raise ValueError(f"Invalid max_steps value: {max_steps!r} (must be an int >= 1)")
+    params = _tuned(method, problem.L, problem.mu)
+    start = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)
+    f0 = problem.value(start)
+    if f0 <= 0.0:
+        raise ValueError("x0 must not be the minimiser (f(x0) - f* must be > 0)")
+    predicted = math.log(tol) / (2.0 * math.log(params.rate)) if params.rate > 0 else 1.0
+    steps = min(int(1.2 * predicted) + 100, max_steps)
+    while True:
+        if method == "gd":
+            xs = gradient_descent(problem.grad, start, params.lr, steps)
+        elif method == "heavy_ball":
+            xs = heavy_ball(problem.grad, start, params.lr, params.momentum, steps)
+        else:
+            xs = nesterov_1983(problem.grad, start, params.lr, steps, momentum=params.momentum)
+        hit = iterations_to_tolerance(problem.values(xs) / f0, tol)
+        if hit is not None or steps >= max_steps:
+            return hit
+        steps = min(2 * steps, max_steps)
+
+
+def fit_power_law(x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[float, float]:
+    r"""Least-squares fit of :math:`y \approx c\, x^p` on log-log axes; returns ``(p, c)``.
+
+    >>> p, c = fit_power_law([1, 10, 100], [3, 30, 300])
+    >>> round(p, 6), round(c, 6)
+    (1.0, 3.0)
+    """
+    xa = np.asarray(x, dtype=np.float64)
+    ya = np.asarray(y, dtype=np.float64)
+    if xa.ndim != 1 or xa.shape != ya.shape:
+        raise ValueError(f"x and y must be 1-D of equal length, got shapes {xa.shape}, {ya.shape}")
+    if xa.size < 2 or np.unique(xa).size < 2:
+        raise ValueError("x must hold at least 2 distinct values")
+    for name, arr in (("x", xa), ("y", ya)):
+        if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+            raise ValueError(f"{name} must be positive and finite, got {arr.tolist()}")
+    p, logc = np.polyfit(np.log(xa), np.log(ya), 1)
+    return float(p), float(math.exp(logc))

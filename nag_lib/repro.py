@@ -22,10 +22,10 @@ def seed_everything(seed: int) -> None:
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
-    if seed < 0:
-        raise ValueError(f"Invalid seed value: {seed} (seed must be >= 0)")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"Invalid seed value: {seed} (seed must be in [0, 2**32))")
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global generator that code may use
     torch.manual_seed(seed)
 
 

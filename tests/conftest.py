@@ -1,0 +1,28 @@
+"""Shared pytest set-up: one hypothesis profile for CI, torch pinned to one thread.
+
+The ``ci`` profile (the default) derandomizes hypothesis, so ``make test`` draws the same
+examples on every machine and a failure is reproducible from a fresh clone; ``dev`` explores more
+and at random (``HYPOTHESIS_PROFILE=dev make unit``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "dev", deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Unit tests run single-threaded (the notebooks choose their own count via nag_lib.repro.setup).
+torch.set_num_threads(1)

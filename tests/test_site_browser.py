@@ -1,0 +1,117 @@
+"""The built site, opened page by page in headless Chromium (Debian's package, driven by
+Playwright): no request leaves the site's origin, nothing fails to load, math is typeset, the
+explorers move, and "next" follows the table of contents. See ``tests/site_check.py``.
+
+Needs ``make book`` first (or ``NAG_BOOK_SITE=/path/to/_build/html``); a missing build fails.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.site_check import SiteReport, html_pages, site_dir, sweep_site, toc_pages
+
+pytestmark = pytest.mark.browser
+
+#: The sweep of a dozen pages must stay well under a minute on the 2-core CI machine.
+SWEEP_BUDGET_S = 60.0
+
+
+@pytest.fixture(scope="module")
+def built_site() -> Path:
+    html = site_dir()
+    if not (html / "intro.html").is_file():
+        pytest.fail(f"no built site in {html}: run make book first")
+    return html
+
+
+@pytest.fixture(scope="module")
+def sweep(built_site: Path) -> SiteReport:
+    return sweep_site(built_site)
+
+
+def test_every_page_loads_cleanly_in_a_real_browser(sweep: SiteReport) -> None:
+    slow = sweep.slowest
+    print(
+        f"\nswept {len(sweep.pages)} pages in {sweep.total_s:.1f} s; slowest: {slow.path} "
+        f"({slow.load_s:.2f} s to load, typeset and settle)"
+    )
+    assert not sweep.problems, "\n".join(
+        ["problems (screenshots in test-artifacts/):", *sweep.problems]
+    )
+
+
+def test_the_sweep_visits_every_page_including_the_whole_reading_order(
+    sweep: SiteReport, built_site: Path
+) -> None:
+    visited = [p.path for p in sweep.pages]
+    assert visited == html_pages(built_site)
+    missing = [p for p in toc_pages() if p not in visited]
+    assert not missing, f"pages of _toc.yml missing from the build: {missing}"
+    assert all(p.requests > 0 for p in sweep.pages)
+
+
+def test_the_sweep_takes_well_under_a_minute(sweep: SiteReport) -> None:
+    assert sweep.total_s < SWEEP_BUDGET_S, f"browser sweep took {sweep.total_s:.0f} s"
+
+
+def _broken_copy(built_site: Path, tmp_path: Path) -> tuple[Path, str, str]:
+    """A copy of the site whose landing page asks a CDN for a script, shows a missing image,
+    leaves TeX untypeset, and holds one explorer whose slider works and one whose does not.
+    Returns the copy and the slider ids of the working and the dead explorer."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from nag_lib.widgets import static_explorer
+
+    def draw(k: int) -> plt.Figure:
+        fig, ax = plt.subplots(figsize=(2, 1.5))
+        ax.plot(range(k + 2))
+        return fig
+
+    good_ex = static_explorer(draw, [1, 2, 3], name="working slider", alt="A line")
+    dead_ex = static_explorer(draw, [1, 2, 3], name="dead slider", alt="A line")
+    good, dead = good_ex._repr_html_(), dead_ex._repr_html_()
+    dead = dead[: dead.index("<script>")] + "</div>"  # the slider no longer swaps frames
+    copy = tmp_path / "html"
+    shutil.copytree(built_site, copy)
+    page = copy / "intro.html"
+    text = page.read_text(encoding="utf-8")
+    text = text.replace(
+        "</head>",
+        '<script src="https://cdn.jsdelivr.net/npm/left-pad@1.3.0/index.js"></script></head>',
+    )
+    main = text.index("<main")
+    at = text.index(">", main) + 1
+    injected = f'<p>Raw $x^2$ left.</p><img src="missing.png" alt="a missing figure">{good}{dead}'
+    page.write_text(text[:at] + injected + text[at:], encoding="utf-8")
+    return copy, f"{good_ex.uid}-range", f"{dead_ex.uid}-range"
+
+
+def test_the_sweep_fails_on_a_cdn_asset_a_broken_image_raw_tex_and_a_dead_slider(
+    built_site: Path, tmp_path: Path
+) -> None:
+    copy, good_id, dead_id = _broken_copy(built_site, tmp_path)
+    shots = tmp_path / "shots"
+    report = sweep_site(copy, pages=["intro.html"], artifacts=shots)
+    found = "\n".join(report.problems)
+    assert "another origin: https://cdn.jsdelivr.net/npm/left-pad" in found, found
+    assert "image did not load" in found and "missing.png" in found, found
+    assert "HTTP 404 for /missing.png" in found, found
+    assert "raw TeX left in the text: " in found and "$x^2$" in found, found
+    assert f"explorer {dead_id}: ArrowLeft did not change the displayed frame" in found or (
+        f"explorer {dead_id}: ArrowRight did not change the displayed frame" in found
+    ), found
+    assert f"explorer {dead_id}: setting the value + 'input' never changed the frame" in found
+    assert f"explorer {good_id}" not in found, found
+    assert (shots / "intro.html.png").is_file(), "a failing page must leave a screenshot"
+
+
+def test_the_untouched_landing_page_passes_the_same_checks(built_site: Path) -> None:
+    report = sweep_site(built_site, pages=["intro.html"], artifacts=None)
+    assert not report.problems, report.problems
