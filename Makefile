@@ -8,17 +8,22 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
-# Strict nbval: every stored output is compared (never --nbval-lax).
+# Strict nbval: every stored output is compared, after the normalisations in the sanitize file
+# (PNG data, figure reprs, memory addresses). The lax mode is never used.
 NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Unit and property tests of nag_lib plus its docstring examples; coverage by these alone.
+UNIT_ARGS := tests nag_lib --doctest-modules -m "not browser" \
+	--cov=nag_lib --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 # Notebooks executed by make (nbval, execute) do not store live widget views; see nag_lib.widgets.
 export NAG_BOOK_HEADLESS := 1
 
-.PHONY: help venv book test lint typecheck unit nbval execute lab serve bench clean
+.PHONY: help venv book test lint typecheck unit nbval nbval-1 nbval-2 browser execute lab serve \
+	bench pipeline clean
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,23 +35,31 @@ venv: $(STAMP)  ## create .venv with the pinned dependencies
 book: $(STAMP)  ## build the static site into _build/html from the stored outputs (-W)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 
-lint: $(STAMP)  ## ruff lint + format check over the library, tests, benchmarks and notebooks
-	$(BIN)/ruff check nag_lib tests benchmarks _ext chapters
-	$(BIN)/ruff format --check nag_lib tests benchmarks _ext
+LINTED := nag_lib tests benchmarks _ext chapters templates
+
+lint: $(STAMP)  ## ruff lint + format check: library, tests, benchmarks, extensions, notebooks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 typecheck: $(STAMP)  ## mypy --strict over nag_lib
 	$(BIN)/mypy
 
-unit: $(STAMP)  ## unit and property tests of nag_lib, with coverage
-	$(BIN)/python -m pytest tests -m "not browser" --cov=nag_lib --cov-branch --cov-report=term-missing
+unit: $(STAMP)  ## unit/property tests and doctests, with line+branch coverage (>= 90 %)
+	$(BIN)/python -m pytest $(UNIT_ARGS)
 
-nbval: $(STAMP)  ## strict nbval over every chapter notebook
-	$(BIN)/python -m pytest $(NBVAL_ARGS) $(NOTEBOOKS)
+nbval-1: $(STAMP)  ## strict nbval over every chapter notebook, torch on 1 thread
+	NAG_BOOK_THREADS=1 $(BIN)/python -m pytest $(NBVAL_ARGS) $(NOTEBOOKS)
 
-test: $(STAMP)  ## the whole suite: lint, types, build with -W, unit + nbval + browser tests
-	$(MAKE) --no-print-directory lint typecheck book
-	$(BIN)/python -m pytest tests $(NOTEBOOKS) $(NBVAL_ARGS) \
-		--cov=nag_lib --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
+nbval-2: $(STAMP)  ## the same stored outputs must come out with 2 threads
+	NAG_BOOK_THREADS=2 $(BIN)/python -m pytest $(NBVAL_ARGS) $(NOTEBOOKS)
+
+nbval: nbval-1 nbval-2  ## strict nbval at 1 and at 2 torch threads
+
+browser: $(STAMP)  ## headless-Chromium sweep of the built site (after `make book`)
+	$(BIN)/python -m pytest tests -m browser
+
+test: $(STAMP)  ## the whole suite: lint, types, -W build, unit+coverage, nbval x2, browser
+	$(MAKE) --no-print-directory lint typecheck book unit nbval browser
 
 execute: $(STAMP)  ## re-execute every chapter notebook in place (authors), then validate
 	for nb in $(NOTEBOOKS); do \
@@ -54,6 +67,7 @@ execute: $(STAMP)  ## re-execute every chapter notebook in place (authors), then
 		NAG_BOOK_THREADS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 			--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 "$$nb"; \
 	done
+	$(MAKE) --no-print-directory nbval
 
 lab: $(STAMP)  ## JupyterLab on the chapters (ipywidgets work here)
 	$(BIN)/jupyter lab chapters
@@ -61,8 +75,11 @@ lab: $(STAMP)  ## JupyterLab on the chapters (ipywidgets work here)
 serve:  ## serve the built site on http://127.0.0.1:8000
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000
 
-bench: $(STAMP)  ## optimizer-step benchmark (prints ratios)
+bench: $(STAMP)  ## optimizer-step benchmark (ratios against torch.optim.SGD)
 	$(BIN)/python benchmarks/optim_step.py
+
+pipeline: $(STAMP)  ## wall time of each `make test` phase and its share of the 5-minute budget
+	$(BIN)/python benchmarks/pipeline.py
 
 clean:  ## remove the build (keeps .venv)
 	rm -rf _build .pytest_cache .mypy_cache .ruff_cache .coverage

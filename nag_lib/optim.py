@@ -156,14 +156,6 @@ def _check_tensors(tensors: list[Any]) -> None:
             raise ValueError("params must be leaf tensors (can't optimize a non-leaf Tensor)")
 
 
-def _grad_of(p: Tensor, maximize: bool) -> Tensor:
-    grad = p.grad
-    assert grad is not None
-    if grad.is_sparse:
-        raise RuntimeError("nag_lib optimizers do not support sparse gradients")
-    return -grad if maximize else grad
-
-
 # --------------------------------------------------------------------------------------------
 # torch optimizers
 # --------------------------------------------------------------------------------------------
@@ -499,10 +491,9 @@ class Adam(_CheckedOptimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             wd, maximize = group["weight_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_of(p, maximize)
+            for p, g in zip(*_with_grads(group), strict=True):
+                if maximize:
+                    g = torch.neg(g)
                 state = self.state[p]
                 if not state:
                     state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
@@ -565,10 +556,9 @@ class NAdam(_CheckedOptimizer):
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             wd, psi, maximize = group["weight_decay"], group["momentum_decay"], group["maximize"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                g = _grad_of(p, maximize)
+            for p, g in zip(*_with_grads(group), strict=True):
+                if maximize:
+                    g = torch.neg(g)
                 state = self.state[p]
                 if not state:
                     state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())

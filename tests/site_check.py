@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from html.parser import HTMLParser
@@ -234,26 +235,57 @@ def sweep_site(
     artifacts: Path | None = ARTIFACTS,
     chromium: str | None = None,
     timeout_s: float = 30.0,
+    workers: int = 2,
 ) -> SiteReport:
     """Visit ``pages`` (default: every page of ``html_dir``) in headless Chromium and check each.
 
     ``toc`` is the reading order used for the next/previous links (default: ``_toc.yml``);
-    screenshots of pages with problems go to ``artifacts`` (``None``: no screenshots).
+    screenshots of pages with problems go to ``artifacts`` (``None``: no screenshots);
+    ``workers`` browsers share the pages (two keep both cores of a small CI machine busy).
     """
-    from playwright.sync_api import sync_playwright
-
     html_dir = Path(html_dir)
     if not (html_dir / "intro.html").is_file() and not (html_dir / "index.html").is_file():
         raise FileNotFoundError(f"no built site in {html_dir}: run make book first")
     exe = chromium or chromium_path()
     if not Path(exe).is_file():
         raise FileNotFoundError(f"no Chromium at {exe}: install Debian's chromium package")
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive int, got {workers!r}")
     todo = list(pages) if pages is not None else html_pages(html_dir)
     order = list(toc) if toc is not None else toc_pages()
-    results: list[PageResult] = []
     start = time.perf_counter()
+    with serve(html_dir) as origin:
+        shares = [todo[i::workers] for i in range(min(workers, len(todo)))]
+        if len(shares) <= 1:
+            done = [_sweep_share(origin, html_dir, todo, order, artifacts, exe, timeout_s)]
+        else:
+            with ThreadPoolExecutor(len(shares)) as pool:
+                jobs = [
+                    pool.submit(
+                        _sweep_share, origin, html_dir, share, order, artifacts, exe, timeout_s
+                    )
+                    for share in shares
+                ]
+                done = [job.result() for job in jobs]
+    found = {result.path: result for share in done for result in share}
+    return SiteReport([found[path] for path in todo], time.perf_counter() - start)
+
+
+def _sweep_share(
+    origin: str,
+    html_dir: Path,
+    pages: Sequence[str],
+    order: Sequence[str],
+    artifacts: Path | None,
+    exe: str,
+    timeout_s: float,
+) -> list[PageResult]:
+    """Check ``pages`` one after the other in one fresh browser (one per thread: Playwright's
+    sync API must not be shared between threads)."""
+    from playwright.sync_api import sync_playwright
+
+    results: list[PageResult] = []
     with (
-        serve(html_dir) as origin,
         sync_playwright() as pw,
         tempfile.TemporaryDirectory(prefix="nag-book-chromium-") as profile,
     ):
@@ -275,7 +307,7 @@ def sweep_site(
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.set_default_timeout(timeout_s * 1000)
-            for path in todo:
+            for path in pages:
                 blocked.clear()
                 results.append(_check_page(page, origin, html_dir, path, order, blocked))
                 if results[-1].problems and artifacts is not None:
@@ -285,7 +317,7 @@ def sweep_site(
                         page.screenshot(path=str(shot), full_page=True)
         finally:
             context.close()
-    return SiteReport(results, time.perf_counter() - start)
+    return results
 
 
 def check_site(html_dir: Path, **kwargs: Any) -> list[str]:

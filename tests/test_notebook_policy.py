@@ -1,12 +1,16 @@
-"""The rules that make strict nbval meaningful: every chapter cell executed, no stored errors,
-the python3 kernel, and every notebook in the table of contents."""
+"""The rules that make strict nbval meaningful: every chapter cell executed, no stored errors or
+varying values, the python3 kernel and the shared setup, every notebook in the table of contents,
+and the Makefile running nbval strictly at two thread counts."""
 
 from __future__ import annotations
+
+import copy
+from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.notebooks import ROOT, chapter_notebooks, load, source
+from tests.notebooks import ROOT, chapter_notebooks, load, policy_problems, source
 
 NOTEBOOKS = chapter_notebooks()
 
@@ -16,41 +20,17 @@ def test_there_are_chapter_notebooks() -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_code_cell_was_executed_and_none_stored_an_error(path) -> None:
-    nb = load(path)
-    unrun, errors = [], []
-    for i, cell in enumerate(nb["cells"]):
-        if cell["cell_type"] != "code" or not source(cell).strip():
-            continue
-        if cell.get("execution_count") is None:
-            unrun.append(i)
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            errors.append(i)
-    assert not unrun, f"{path.name}: cells {unrun} were never executed (run `make execute`)"
-    assert not errors, f"{path.name}: cells {errors} store an error output"
+def test_every_code_cell_was_executed_and_stores_no_error_or_varying_value(path: Path) -> None:
+    problems = policy_problems(load(path))
+    assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_uses_the_python3_kernel_and_the_shared_setup(path) -> None:
+def test_notebook_uses_the_python3_kernel_and_the_shared_setup(path: Path) -> None:
     nb = load(path)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [source(c) for c in nb["cells"] if c["cell_type"] == "code"]
     assert code and "setup(" in code[0], "the first code cell must call nag_lib.repro.setup()"
-
-
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_no_stored_output_holds_a_timing_or_address_unless_ignored(path) -> None:
-    import re
-
-    varying = re.compile(r"\b\d+(\.\d+)?\s?(ms|µs|us|ns)\b|\bat 0x[0-9a-f]{6,}|Wall time|CPU times")
-    for i, cell in enumerate(load(path)["cells"]):
-        if cell["cell_type"] != "code" or "NBVAL_IGNORE_OUTPUT" in source(cell):
-            continue
-        for out in cell.get("outputs", []):
-            text = "".join(out.get("text", "")) + "".join(
-                out.get("data", {}).get("text/plain", "")
-            )
-            assert not varying.search(text), f"{path.name} cell {i} stores a varying value: {text!r}"
 
 
 def test_every_chapter_notebook_is_in_the_table_of_contents() -> None:
@@ -60,7 +40,85 @@ def test_every_chapter_notebook_is_in_the_table_of_contents() -> None:
         assert f"chapters/{path.stem}" in files, f"{path.name} is not in _toc.yml"
 
 
-def test_make_test_runs_nbval_strictly() -> None:
+def test_make_test_runs_nbval_strictly_at_one_and_two_threads() -> None:
     makefile = (ROOT / "Makefile").read_text()
     assert "--nbval " in makefile or "--nbval\n" in makefile
     assert "nbval-lax" not in makefile
+    assert "NAG_BOOK_THREADS=1" in makefile and "NAG_BOOK_THREADS=2" in makefile
+
+
+# The policy itself, on a small notebook: each rule catches what it is meant to catch.
+GOOD = {
+    "cells": [
+        {"cell_type": "markdown", "source": "# Title"},
+        {"cell_type": "code", "execution_count": 1, "source": "x = 1", "outputs": []},
+        {
+            "cell_type": "code",
+            "execution_count": 2,
+            "source": "print(x)",
+            "outputs": [{"output_type": "stream", "name": "stdout", "text": ["1\n"]}],
+        },
+    ]
+}
+
+
+def test_the_policy_accepts_an_executed_notebook() -> None:
+    assert policy_problems(GOOD) == []
+
+
+def test_the_policy_catches_a_code_cell_without_execution_count() -> None:
+    nb = copy.deepcopy(GOOD)
+    nb["cells"][2]["execution_count"] = None
+    nb["cells"][2]["outputs"] = []
+    assert policy_problems(nb) == ["cell 2 was never executed (run `make execute`)"]
+
+
+def test_the_policy_catches_a_stored_error() -> None:
+    nb = copy.deepcopy(GOOD)
+    nb["cells"][2]["outputs"] = [{"output_type": "error", "ename": "NameError", "evalue": "x"}]
+    assert policy_problems(nb) == ["cell 2 stores an error output"]
+
+
+@pytest.mark.parametrize(
+    "text", ["took 12.5 ms\n", "<object at 0x7f3a2b1c9d10>\n", "Wall time: 1s"]
+)
+def test_the_policy_catches_a_timing_or_address_unless_the_cell_is_ignored(text: str) -> None:
+    nb = copy.deepcopy(GOOD)
+    nb["cells"][2]["outputs"][0]["text"] = [text]
+    assert len(policy_problems(nb)) == 1
+    nb["cells"][2]["source"] = "# NBVAL_IGNORE_OUTPUT\nprint(x)"
+    assert policy_problems(nb) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_has_alt_text(path: Path) -> None:
+    missing = [
+        i
+        for i, cell in enumerate(load(path)["cells"])
+        if cell["cell_type"] == "code"
+        and any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
+        and not str(
+            cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt", "")
+        ).strip()
+    ]
+    assert not missing, f"{path.name}: figure cells {missing} lack mystnb.image.alt metadata"
+
+
+TEMPLATE = ROOT / "templates" / "chapter-template.ipynb"
+
+
+def test_the_chapter_template_follows_every_rule_it_teaches() -> None:
+    nb = load(TEMPLATE)
+    assert policy_problems(nb) == []
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = [source(c) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "_ = setup()" in code[0]
+    text = "\n".join(source(c) for c in nb["cells"])
+    assert "(claim-mXX)=" in text and "assert " in text and "{glue:}" in text
+    figures = [c for c in nb["cells"] if c["cell_type"] == "code" and "plt.show()" in source(c)]
+    assert figures and all(c["metadata"]["mystnb"]["image"]["alt"] for c in figures)
+
+
+def test_the_template_is_outside_the_book_and_the_nbval_run() -> None:
+    toc = (ROOT / "_toc.yml").read_text()
+    assert "templates" not in toc and TEMPLATE.parent != ROOT / "chapters"

@@ -279,7 +279,7 @@ def test_param_groups_with_their_own_hyperparameters_match_torch() -> None:
 
 def test_parameters_without_gradient_are_left_alone() -> None:
     a, b = torch.ones(3, requires_grad=True), torch.ones(2, requires_grad=True)
-    for opt in (NAG([a, b], lr=0.1), HeavyBall([a, b], lr=0.1)):
+    for opt in (NAG([a, b], lr=0.1), HeavyBall([a, b], lr=0.1), Adam([a, b]), NAdam([a, b])):
         a.grad = torch.ones(3)
         opt.step()
         assert torch.equal(b, torch.ones(2)) and b not in opt.state
@@ -287,7 +287,7 @@ def test_parameters_without_gradient_are_left_alone() -> None:
 
 def test_step_runs_the_closure_with_gradients_enabled_and_returns_its_loss() -> None:
     w = torch.nn.Parameter(torch.tensor([3.0]))
-    for opt in (NAG([w], lr=0.1), HeavyBall([w], lr=0.1)):
+    for opt in (NAG([w], lr=0.1), HeavyBall([w], lr=0.1), Adam([w]), NAdam([w])):
 
         def closure(opt: torch.optim.Optimizer = opt) -> torch.Tensor:
             opt.zero_grad()
@@ -320,7 +320,7 @@ def test_nag_state_dict_round_trip_continues_the_same_trajectory() -> None:
 def test_sparse_gradients_are_refused() -> None:
     w = torch.nn.Parameter(torch.zeros(4))
     w.grad = torch.zeros(4).to_sparse()
-    for cls in (NAG, HeavyBall):
+    for cls in (NAG, HeavyBall, Adam, NAdam):
         with pytest.raises(RuntimeError, match="sparse"):
             cls([w], lr=0.1).step()
 
@@ -561,6 +561,15 @@ def test_paper_forms_return_steps_plus_one_iterates_starting_at_x0() -> None:
     ):
         assert run.shape == (6, 2) and run.dtype == np.float64
         assert run[0].tolist() == x0
+
+
+@pytest.mark.parametrize(
+    ("x0", "match"), [([math.nan, 1.0], "finite"), ([[1.0]], "1-D"), ([], "non-empty")]
+)
+def test_paper_forms_refuse_a_start_they_cannot_iterate_from(x0: object, match: str) -> None:
+    for run in (gradient_descent, nesterov_1983):
+        with pytest.raises(ValueError, match=rf"x0 .*{match}"):
+            run(lambda x: x, x0, 0.1, 3)  # type: ignore[arg-type]
 
 
 # --------------------------------------------------------------------------------------------

@@ -110,14 +110,19 @@ def test_state_is_a_step_count_and_two_moment_buffers(cls: type) -> None:
 
 
 def test_the_first_adam_step_is_lr_whatever_the_gradient_scale() -> None:
-    for scale in (1e3, 1.0, 1e-3, 1e-6):
+    """Step 1 moves each coordinate by lr * |g| / (|g| + eps): lr while |g| >> eps."""
+    lr, eps = 1e-3, 1e-8
+    direction = torch.tensor([1.0, -2.0, 3.0, 0.5], dtype=torch.float64)
+    for scale in (1e3, 1.0, 1e-3, 1e-6, 1e-9, 1e-12):
         w = torch.zeros(4, dtype=torch.float64, requires_grad=True)
-        opt = Adam([w], lr=1e-3)
-        w.grad = scale * torch.tensor([1.0, -2.0, 3.0, 0.5], dtype=torch.float64)
+        opt = Adam([w], lr=lr, eps=eps)
+        g = scale * direction
+        w.grad = g.clone()
         opt.step()
-        assert torch.allclose(
-            w.detach().abs(), torch.full((4,), 1e-3, dtype=torch.float64), rtol=1e-4
-        )
+        expected = -lr * g / (g.abs() + eps)
+        torch.testing.assert_close(w.detach(), expected, rtol=1e-12, atol=0.0)
+        if scale >= 1e-3:
+            assert torch.allclose(w.detach().abs(), torch.full_like(g, lr), rtol=1e-4)
 
 
 @pytest.mark.parametrize("cls", [Adam, NAdam])

@@ -192,6 +192,7 @@ def _run(lr: float, loss: float, seed: int = 0) -> Run:
 
 def test_best_lr_takes_the_lowest_mean_training_loss_and_breaks_ties_low() -> None:
     runs = [_run(0.1, 1.0, 0), _run(0.1, 3.0, 1), _run(0.3, 1.5, 0), _run(0.3, 1.6, 1)]
+    assert (runs[0].final_loss, runs[0].final_accuracy) == (1.0, 0.5)
     assert best_lr(runs) == {("s", "sgd"): 0.3}
     assert best_lr([_run(0.3, 1.0), _run(0.1, 1.0)]) == {("s", "sgd"): 0.1}
     with pytest.raises(ValueError, match="runs is empty"):

@@ -1,0 +1,153 @@
+"""Report the wall time of each phase of ``make test`` and its share of the 5-minute budget.
+
+Runs the phases one after the other, as ``make test`` does, with the installed ``.venv`` (no
+install time): ruff (lint + format check), mypy, the unit tests with coverage, strict nbval for
+each chapter notebook at 1 and at 2 torch threads, the ``-W`` book build, and the browser sweep.
+A phase that fails is reported as such, and the run goes on. This is a report, not a timed test:
+the numbers depend on the machine and on what else runs on it.
+
+nbval is run here one notebook per pytest process, to time each notebook; ``make test`` runs
+each thread count in one process, so its nbval phases are shorter by one pytest start-up (about
+a second) per notebook.
+
+Usage::
+
+    python benchmarks/pipeline.py [--build-dir DIR] [--skip PHASE ...] [--budget 300]
+
+``--build-dir`` builds the book under another folder (``jupyter-book --path-output``) and points
+the browser sweep at it, so that the report does not touch ``_build``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
+LINTED = ["nag_lib", "tests", "benchmarks", "_ext", "chapters", "templates"]
+
+
+@dataclass
+class Phase:
+    """One step of ``make test``: a name, the group it is reported under, and its commands."""
+
+    name: str
+    group: str
+    commands: list[list[str]]
+    env: dict[str, str]
+
+
+def phases(build_dir: Path | None) -> list[Phase]:
+    """The phases of ``make test``, in its order."""
+    py = [str(BIN / "python"), "-m"]
+    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))
+    book = [str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
+    site_env: dict[str, str] = {}
+    if build_dir is not None:
+        book += ["--path-output", str(build_dir)]
+        site_env["NAG_BOOK_SITE"] = str(build_dir / "_build" / "html")
+    out = [
+        Phase(
+            "ruff (lint + format)",
+            "lint",
+            [[*py, "ruff", "check", *LINTED], [*py, "ruff", "format", "--check", *LINTED]],
+            {},
+        ),
+        Phase("mypy --strict", "types", [[*py, "mypy"]], {}),
+        Phase("book build -W", "book", [book], {}),
+        Phase(
+            "unit tests + coverage",
+            "unit",
+            [
+                [
+                    *py,
+                    "pytest",
+                    "-q",
+                    "tests",
+                    "nag_lib",
+                    "--doctest-modules",
+                    "-m",
+                    "not browser",
+                    "--cov=nag_lib",
+                    "--cov-branch",
+                ]
+            ],
+            site_env,
+        ),
+    ]
+    for threads in (1, 2):
+        for nb in notebooks:
+            out.append(
+                Phase(
+                    f"nbval {Path(nb).stem} @{threads}",
+                    f"nbval @{threads} threads",
+                    [[*py, "pytest", "-q", "-p", "no:cacheprovider", *NBVAL, nb]],
+                    {"NAG_BOOK_THREADS": str(threads)},
+                )
+            )
+    out.append(
+        Phase(
+            "browser sweep", "browser", [[*py, "pytest", "-q", "tests", "-m", "browser"]], site_env
+        )
+    )
+    return out
+
+
+def run(phase: Phase) -> tuple[float, bool]:
+    """Wall seconds and success of one phase."""
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "MPLBACKEND": "Agg",
+        "NAG_BOOK_HEADLESS": "1",
+        **phase.env,
+    }
+    ok = True
+    start = time.perf_counter()
+    for cmd in phase.commands:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        ok = ok and proc.returncode == 0
+    return time.perf_counter() - start, ok
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the phases and print the per-phase and per-group report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", type=Path, default=None)
+    parser.add_argument("--skip", nargs="*", default=[], help="groups to skip, e.g. browser")
+    parser.add_argument("--budget", type=float, default=300.0, help="seconds (default 5 min)")
+    args = parser.parse_args(argv)
+    results: list[tuple[Phase, float, bool]] = []
+    for phase in phases(args.build_dir):
+        if phase.group in args.skip or phase.group.split()[0] in args.skip:
+            continue
+        seconds, ok = run(phase)
+        results.append((phase, seconds, ok))
+        print(f"  {phase.name:<40} {seconds:7.1f} s  {'ok' if ok else 'FAILED'}", flush=True)
+    total = sum(s for _, s, _ in results)
+    print(f"\n{'phase group':<28}{'seconds':>9}{'share':>8}")
+    groups: dict[str, float] = {}
+    for phase, seconds, _ in results:
+        groups[phase.group] = groups.get(phase.group, 0.0) + seconds
+    for group, seconds in groups.items():
+        print(f"{group:<28}{seconds:9.1f}{seconds / total:8.0%}")
+    failed = [p.name for p, _, ok in results if not ok]
+    print(
+        f"{'total':<28}{total:9.1f}   = {total / args.budget:.0%} of the {args.budget:.0f} s budget"
+    )
+    print(f"failed phases: {', '.join(failed) if failed else 'none'}")
+    print(
+        f"(load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}; on "
+        f"{os.cpu_count()} CPU(s))"
+    )
+
+
+if __name__ == "__main__":
+    main()
