@@ -19,8 +19,8 @@ export MPLBACKEND := Agg
 # Notebooks executed by make (nbval, execute) do not store live widget views; see nag_lib.widgets.
 export NAG_BOOK_HEADLESS := 1
 
-.PHONY: help venv book test lint typecheck unit nbval nbval-1 nbval-2 browser execute lab serve \
-	bench pipeline clean
+.PHONY: help venv book test site lint typecheck unit nbval nbval-1 nbval-2 browser execute lab \
+	serve bench pipeline clean
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -58,8 +58,18 @@ nbval: nbval-1 nbval-2  ## strict nbval at 1 and at 2 torch threads
 browser: $(STAMP)  ## headless-Chromium sweep of the built site (after `make book`)
 	$(BIN)/python -m pytest tests -m browser
 
-test: $(STAMP)  ## the whole suite: lint, types, -W build, unit+coverage, nbval x2, browser
-	$(MAKE) --no-print-directory lint typecheck book unit nbval browser
+# `make test` keeps both cores of a small CI machine busy: each stage runs two independent jobs
+# side by side (their logs are printed whole, one after the other), and a failure stops the run
+# after its stage. JOBS=1 runs everything in series.
+JOBS ?= 2
+SUBMAKE := $(MAKE) --no-print-directory --output-sync=target
+
+test: $(STAMP)  ## the whole suite: lint, types, -W build, browser, unit+coverage, nbval x2
+	$(SUBMAKE) -j$(JOBS) site nbval-1
+	$(SUBMAKE) -j$(JOBS) unit nbval-2
+
+site: $(STAMP)  ## lint, types, the -W build and the browser sweep, in series
+	$(SUBMAKE) -j1 lint typecheck book browser
 
 execute: $(STAMP)  ## re-execute every chapter notebook in place (authors), then validate
 	for nb in $(NOTEBOOKS); do \

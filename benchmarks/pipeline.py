@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -100,8 +101,13 @@ def phases(build_dir: Path | None) -> list[Phase]:
     return out
 
 
-def run(phase: Phase) -> tuple[float, bool]:
-    """Wall seconds and success of one phase."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(phase: Phase) -> tuple[float, float, bool]:
+    """Wall seconds, CPU seconds (all its processes) and success of one phase."""
     env = {
         **os.environ,
         "PYTHONHASHSEED": "0",
@@ -110,11 +116,11 @@ def run(phase: Phase) -> tuple[float, bool]:
         **phase.env,
     }
     ok = True
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     for cmd in phase.commands:
         proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         ok = ok and proc.returncode == 0
-    return time.perf_counter() - start, ok
+    return time.perf_counter() - start, _children_cpu() - cpu, ok
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -124,29 +130,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip", nargs="*", default=[], help="groups to skip, e.g. browser")
     parser.add_argument("--budget", type=float, default=300.0, help="seconds (default 5 min)")
     args = parser.parse_args(argv)
-    results: list[tuple[Phase, float, bool]] = []
+    results: list[tuple[Phase, float, float, bool]] = []
+    print(f"  {'phase':<40}{'wall s':>8}{'CPU s':>8}")
     for phase in phases(args.build_dir):
         if phase.group in args.skip or phase.group.split()[0] in args.skip:
             continue
-        seconds, ok = run(phase)
-        results.append((phase, seconds, ok))
-        print(f"  {phase.name:<40} {seconds:7.1f} s  {'ok' if ok else 'FAILED'}", flush=True)
-    total = sum(s for _, s, _ in results)
-    print(f"\n{'phase group':<28}{'seconds':>9}{'share':>8}")
-    groups: dict[str, float] = {}
-    for phase, seconds, _ in results:
-        groups[phase.group] = groups.get(phase.group, 0.0) + seconds
-    for group, seconds in groups.items():
-        print(f"{group:<28}{seconds:9.1f}{seconds / total:8.0%}")
-    failed = [p.name for p, _, ok in results if not ok]
-    print(
-        f"{'total':<28}{total:9.1f}   = {total / args.budget:.0%} of the {args.budget:.0f} s budget"
-    )
+        wall, cpu, ok = run(phase)
+        results.append((phase, wall, cpu, ok))
+        print(f"  {phase.name:<40}{wall:8.1f}{cpu:8.1f}  {'ok' if ok else 'FAILED'}", flush=True)
+    total = sum(r[1] for r in results)
+    total_cpu = sum(r[2] for r in results)
+    print(f"\n{'phase group':<28}{'wall s':>8}{'share':>7}{'CPU s':>8}{'share':>7}")
+    groups: dict[str, list[float]] = {}
+    for phase, wall, cpu, _ in results:
+        acc = groups.setdefault(phase.group, [0.0, 0.0])
+        acc[0] += wall
+        acc[1] += cpu
+    for group, (wall, cpu) in groups.items():
+        print(f"{group:<28}{wall:8.1f}{wall / total:7.0%}{cpu:8.1f}{cpu / total_cpu:7.0%}")
+    print(f"{'total':<28}{total:8.1f}{'':7}{total_cpu:8.1f}")
+    print(f"wall time = {total / args.budget:.0%} of the {args.budget:.0f} s budget (in series)")
+    failed = [p.name for p, _, _, ok in results if not ok]
     print(f"failed phases: {', '.join(failed) if failed else 'none'}")
-    print(
-        f"(load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}; on "
-        f"{os.cpu_count()} CPU(s))"
-    )
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"(load average at the end: {load}; {os.cpu_count()} CPU(s); CPU s counts all threads)")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ The cost of a training step splits into two parts that have nothing to do with e
   keeps between steps (0, 1 or 2 parameter-sized buffers for SGD, momentum/NAG and Adam/NAdam).
 
 The helpers here measure each part deterministically (counts of calls, FLOPs, elements written,
-floats stored), and :func:`relative_times` measures wall-clock time as ratios only.
+floats stored), and :func:`relative_times` measures time (wall-clock or CPU) as ratios only.
 
 Example
 -------

@@ -59,9 +59,10 @@ Closure: TypeAlias = Callable[[], Tensor]
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 GradFn: TypeAlias = Callable[[FloatArray], FloatArray]
 
-# Elements per slice when NAG updates a large tensor (over 4 slices). Each slice's three passes
-# then run while it sits in the CPU cache, so memory traffic falls from about 36 to about 20 bytes
-# per fp32 parameter; smaller tensors are updated whole (slicing them only adds Python overhead).
+# Elements per slice when NAG updates a large tensor (over 4 slices). Each slice's four
+# elementwise passes then run while it sits in the CPU cache, so main-memory traffic falls to
+# about 20 bytes per fp32 parameter; smaller tensors are updated whole (they fit in the cache
+# anyway, and slicing them would only add Python overhead).
 _CHUNK = 1 << 18
 
 
@@ -172,6 +173,7 @@ class _CheckedOptimizer(torch.optim.Optimizer):
         """
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, got {type(param_group).__name__}")
+        param_group = _check_group_params(param_group)
         own = {k: v for k, v in param_group.items() if k in self.defaults}
         checked = type(self)._hyper(**{**self.defaults, **own})
         super().add_param_group({**param_group, **{k: checked[k] for k in own}})

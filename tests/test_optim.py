@@ -631,3 +631,12 @@ def test_make_optimizer_builds_each_named_optimizer(
 def test_make_optimizer_rejects_an_unknown_name() -> None:
     with pytest.raises(ValueError, match=r"name value: 'lbfgs'"):
         make_optimizer("lbfgs", [_w()], lr=0.1)
+
+
+def test_add_param_group_checks_the_new_tensors_too() -> None:
+    opt = NAG([_w()], lr=0.1)
+    with pytest.raises(TypeError, match="floating-point"):
+        opt.add_param_group({"params": [torch.zeros(2, dtype=torch.int64)]})
+    with pytest.raises(ValueError, match="params is empty"):
+        opt.add_param_group({"params": []})
+    assert len(opt.param_groups) == 1
