@@ -19,8 +19,8 @@ export MPLBACKEND := Agg
 # Notebooks executed by make (nbval, execute) do not store live widget views; see nag_lib.widgets.
 export NAG_BOOK_HEADLESS := 1
 
-.PHONY: help venv book test site lint typecheck unit nbval nbval-1 nbval-2 browser execute lab \
-	serve bench pipeline clean
+.PHONY: help venv book test test-graph test-book test-unit test-browser lint typecheck unit nbval \
+	nbval-1 nbval-2 browser execute lab serve bench pipeline clean FORCE
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -58,18 +58,34 @@ nbval: nbval-1 nbval-2  ## strict nbval at 1 and at 2 torch threads
 browser: $(STAMP)  ## headless-Chromium sweep of the built site (after `make book`)
 	$(BIN)/python -m pytest tests -m browser
 
-# `make test` keeps both cores of a small CI machine busy: each stage runs two independent jobs
-# side by side (their logs are printed whole, one after the other), and a failure stops the run
-# after its stage. JOBS=1 runs everything in series.
+# `make test` keeps both cores of a small CI machine busy. First, the single-threaded phases run
+# JOBS at a time as one dependency graph (the unit tests and the browser sweep need the built
+# site; lint, types and each notebook at 1 thread stand alone); each job's log is printed whole
+# when it ends, and the first failure stops the run. Then the notebooks run again with torch on
+# 2 threads, alone: a 2-thread kernel that shares the cores with another job waits at every
+# parallel region and runs several times slower. JOBS=1 runs everything in series.
 JOBS ?= 2
-SUBMAKE := $(MAKE) --no-print-directory --output-sync=target
+NBVAL_1 := $(NOTEBOOKS:chapters/%.ipynb=nbval-1/%)
 
 test: $(STAMP)  ## the whole suite: lint, types, -W build, browser, unit+coverage, nbval x2
-	$(SUBMAKE) -j$(JOBS) site nbval-1
-	$(SUBMAKE) -j$(JOBS) unit nbval-2
+	$(MAKE) --no-print-directory --output-sync=target -j$(JOBS) test-graph
+	$(MAKE) --no-print-directory nbval-2
 
-site: $(STAMP)  ## lint, types, the -W build and the browser sweep, in series
-	$(SUBMAKE) -j1 lint typecheck book browser
+test-graph: lint typecheck test-book test-unit test-browser $(NBVAL_1)
+
+test-book: lint typecheck
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+test-unit: test-book
+	$(BIN)/python -m pytest $(UNIT_ARGS)
+
+test-browser: test-book
+	$(BIN)/python -m pytest tests -m browser
+
+nbval-1/%: FORCE
+	NAG_BOOK_THREADS=1 $(BIN)/python -m pytest -q $(NBVAL_ARGS) chapters/$*.ipynb
+
+FORCE:
 
 execute: $(STAMP)  ## re-execute every chapter notebook in place (authors), then validate
 	for nb in $(NOTEBOOKS); do \

@@ -9,8 +9,9 @@ Prints ratios, not absolute times, so the numbers mean something on any machine:
   second, as a fraction of the bandwidth of a plain copy measured on the same machine (8 bytes
   per parameter: read one, write one). Target: >= 75 %.
 
-Every variant runs the same gradients; variants are interleaved round by round so that a burst
-of load from other processes hits all of them alike, and each time is a median over rounds.
+Every variant runs the same gradients; variants are interleaved round by round (in a rotating
+order) so that a burst of load from other processes hits all of them alike; each time is the
+median over rounds, with the fastest round alongside.
 
 Usage::
 
@@ -76,8 +77,10 @@ def measure(
         for _ in range(warmup):
             fn()
     times: dict[str, list[float]] = {name: [] for name in steppers}
-    for _ in range(rounds):
-        for name, fn in steppers.items():
+    order = list(steppers.items())
+    for r in range(rounds):
+        # rotate the order each round: no variant always runs after the copy, or first
+        for name, fn in order[r % len(order) :] + order[: r % len(order)]:
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)

@@ -107,6 +107,8 @@ def first_last_ratio(norms: Sequence[float], include_head: bool = False) -> floa
     >>> first_last_ratio([1e-6, 1e-3, 1.0, 5.0])
     1e-06
     """
+    if not isinstance(include_head, bool):
+        raise TypeError(f"include_head must be a bool, got {type(include_head).__name__}")
     values = [float(v) for v in norms]
     need = 2 if include_head else 3
     if len(values) < need:

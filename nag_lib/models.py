@@ -11,7 +11,9 @@ from torch import Tensor, nn
 
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "ResidualBlock"]
 
+#: Names accepted by ``MLP(activation=...)``.
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+#: Names accepted by ``MLP(init=...)``: PyTorch's default, Glorot/Xavier normal, He normal.
 INITS = ("default", "xavier", "he")
 Norm = Literal["batch", "layer"] | None
 

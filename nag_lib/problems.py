@@ -133,12 +133,14 @@ def rosenbrock(x: npt.ArrayLike, a: float = 1.0, b: float = 100.0) -> float:
     Its minimum is 0 at :math:`(a, a^2)`.
     """
     x0, x1 = _xy(x)
+    a, b = _check_number("a", a), _check_number("b", b)
     return float((a - x0) ** 2 + b * (x1 - x0 * x0) ** 2)
 
 
 def rosenbrock_grad(x: npt.ArrayLike, a: float = 1.0, b: float = 100.0) -> FloatArray:
     """Exact gradient of :func:`rosenbrock`."""
     x0, x1 = _xy(x)
+    a, b = _check_number("a", a), _check_number("b", b)
     return np.array([-2.0 * (a - x0) - 4.0 * b * x0 * (x1 - x0 * x0), 2.0 * b * (x1 - x0 * x0)])
 
 
@@ -212,8 +214,10 @@ def iteration_matrix(method: str, lr: float, momentum: float, eigenvalue: float)
 def spectral_radius(method: str, lr: float, momentum: float, eigenvalues: npt.ArrayLike) -> float:
     """Worst spectral radius of :func:`iteration_matrix` over ``eigenvalues``: the linear rate."""
     eig = np.atleast_1d(np.asarray(eigenvalues, dtype=np.float64))
-    if eig.size == 0:
-        raise ValueError("eigenvalues must be non-empty")
+    if eig.ndim != 1 or eig.size == 0:
+        raise ValueError(f"eigenvalues must be a non-empty 1-D array, got shape {eig.shape}")
+    if not np.all(np.isfinite(eig)):
+        raise ValueError("eigenvalues must be finite")
     return max(
         float(np.max(np.abs(np.linalg.eigvals(iteration_matrix(method, lr, momentum, float(lam))))))
         for lam in eig
@@ -405,7 +409,9 @@ def tuned_iterations(
     if not isinstance(problem, Quadratic):
         raise TypeError(f"problem must be a Quadratic, got {type(problem).__name__}")
     tol = _check_number("tol", tol, low=0.0, high=1.0, low_open=True, high_open=True)
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int):
+        raise TypeError(f"max_steps must be an int, got {type(max_steps).__name__}: {max_steps!r}")
+    if max_steps < 1:
         raise ValueError(f"Invalid max_steps value: {max_steps!r} (must be an int >= 1)")
     params = _tuned(method, problem.L, problem.mu)
     start = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)

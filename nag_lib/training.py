@@ -81,6 +81,11 @@ def _check_positive_int(name: str, value: object) -> int:
     return value
 
 
+def _check_model(model: object) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+
+
 def accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
     """Share of rows of ``x`` whose arg-max logit equals the label in ``y``.
 
@@ -91,6 +96,7 @@ def accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
     >>> 0.0 <= accuracy(m, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)) <= 1.0
     True
     """
+    _check_model(model)
     if x.shape[0] != y.shape[0]:
         raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
     if x.shape[0] == 0:
@@ -123,10 +129,17 @@ def train(
     on the first batch of every epoch, or every ``grad_norm_every`` steps when that is given.
     Raises :class:`DivergenceError` at the first non-finite loss, naming epoch and step.
     """
+    _check_model(model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     _check_positive_int("epochs", epochs)
     _check_positive_int("batch_size", batch_size)
     if grad_norm_every is not None:
         _check_positive_int("grad_norm_every", grad_norm_every)
+    if data.x_train.shape[0] == 0:
+        raise ValueError("data.x_train is empty: x must hold at least one training example")
     model_params = {id(p) for p in model.parameters()}
     opt_params = {id(p) for g in optimizer.param_groups for p in g["params"]}
     if not opt_params <= model_params or not opt_params:
@@ -271,6 +284,7 @@ def run_grid(
     >>> [(r.setting, r.optimizer, r.lr, r.seed, r.diverged) for r in runs]
     [('tiny', 'sgd', 0.1, 0, False)]
     """
+    _check_positive_int("epochs", epochs)
     if not settings:
         raise ValueError("settings is empty: give at least one model builder")
     if not lrs:

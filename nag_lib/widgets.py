@@ -97,6 +97,11 @@ class StaticExplorer:
     is the index shown first (default: the middle frame). Build one with :func:`static_explorer`;
     Jupyter and MyST-NB display it through ``_repr_html_``. Example::
 
+        >>> import matplotlib.pyplot as plt
+        >>> def draw(lr):
+        ...     fig, ax = plt.subplots()
+        ...     ax.plot([0, 1], [1, 1 - lr])
+        ...     return fig
         >>> ex = static_explorer(draw, [0.1, 0.5, 0.9], name="step size", alt="Loss curve")
         >>> ex.labels
         ['0.1', '0.5', '0.9']
@@ -214,6 +219,8 @@ def static_explorer(
         raise ValueError(f"name must be a non-empty string, got {name!r}")
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError(f"alt must be a non-empty description of the figure, got {alt!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
+        raise TypeError(f"dpi must be a number, got {type(dpi).__name__}: {dpi!r}")
     if not dpi > 0:
         raise ValueError(f"dpi must be positive, got {dpi!r}")
     frames = []

@@ -13,7 +13,7 @@ CLAIMS = DATA["claims"]
 
 
 def _sections() -> dict[str, tuple[str, list[dict]]]:
-    """label -> (notebook name, the cells from the label to the next label or same-level heading)."""
+    """label -> (notebook, its cells up to the next label or same-level heading)."""
     found: dict[str, tuple[str, list[dict]]] = {}
     for path in chapter_notebooks():
         cells = load(path)["cells"]
@@ -22,7 +22,7 @@ def _sections() -> dict[str, tuple[str, list[dict]]]:
                 continue
             for label in LABEL.findall(source(cell)):
                 body = [cell]
-                for nxt in cells[i + 1:]:
+                for nxt in cells[i + 1 :]:
                     text = source(nxt)
                     if nxt["cell_type"] == "markdown" and (
                         LABEL.search(text) or text.lstrip().startswith(("# ", "## "))

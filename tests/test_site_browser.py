@@ -98,7 +98,12 @@ def test_the_sweep_fails_on_a_cdn_asset_a_broken_image_raw_tex_and_a_dead_slider
 ) -> None:
     copy, good_id, dead_id = _broken_copy(built_site, tmp_path)
     shots = tmp_path / "shots"
-    report = sweep_site(copy, pages=["intro.html"], artifacts=shots)
+    # Two browsers in parallel: the broken page, and an untouched one as the control.
+    report = sweep_site(
+        copy, pages=["intro.html", "chapters/claims.html"], artifacts=shots, workers=2
+    )
+    assert [p.path for p in report.pages] == ["intro.html", "chapters/claims.html"]
+    assert not report.pages[1].problems, report.pages[1].problems
     found = "\n".join(report.problems)
     assert "another origin: https://cdn.jsdelivr.net/npm/left-pad" in found, found
     assert "image did not load" in found and "missing.png" in found, found
@@ -110,3 +115,12 @@ def test_the_sweep_fails_on_a_cdn_asset_a_broken_image_raw_tex_and_a_dead_slider
     assert f"explorer {dead_id}: setting the value + 'input' never changed the frame" in found
     assert f"explorer {good_id}" not in found, found
     assert (shots / "intro.html.png").is_file(), "a failing page must leave a screenshot"
+    assert not (shots / "chapters__claims.html.png").exists()
+
+
+def test_the_sweep_refuses_a_missing_site_and_a_bad_worker_count(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="run make book first"):
+        sweep_site(tmp_path)
+    (tmp_path / "intro.html").write_text("<html></html>")
+    with pytest.raises(ValueError, match="workers must be a positive int, got 0"):
+        sweep_site(tmp_path, workers=0)
