@@ -12,20 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.site_check import html_pages, read_page, site_dir
+from tests.site_check import html_pages, read_page
 
 pytestmark = pytest.mark.browser  # needs the built site, like the browser sweep
 
 #: Alt text that only repeats a file name or path ("../_build/jupyter_execute/abc.png").
 PATH_LIKE = re.compile(r"[\w./\\:~-]*\.(png|jpe?g|gif|svg|webp)|[\w.-]*[/\\][\w./\\-]*", re.I)
-
-
-@pytest.fixture(scope="module")
-def built_site() -> Path:
-    html = site_dir()
-    if not (html / "intro.html").is_file():
-        pytest.fail(f"no built site in {html}: run make book first")
-    return html
 
 
 def is_meaningful_alt(alt: str | None, src: str) -> bool:

@@ -12,20 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.site_check import SiteReport, html_pages, site_dir, sweep_site, toc_pages
+from tests.site_check import SiteReport, html_pages, sweep_site, toc_pages
 
 pytestmark = pytest.mark.browser
 
 #: The sweep of a dozen pages must stay well under a minute on the 2-core CI machine.
 SWEEP_BUDGET_S = 60.0
-
-
-@pytest.fixture(scope="module")
-def built_site() -> Path:
-    html = site_dir()
-    if not (html / "intro.html").is_file():
-        pytest.fail(f"no built site in {html}: run make book first")
-    return html
 
 
 @pytest.fixture(scope="module")

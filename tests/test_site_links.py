@@ -14,17 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from tests.site_check import PageSource, html_pages, read_page, site_dir
+from tests.site_check import PageSource, html_pages, read_page
 
 pytestmark = pytest.mark.browser  # needs the built site, like the browser sweep
-
-
-@pytest.fixture(scope="module")
-def built_site() -> Path:
-    html = site_dir()
-    if not (html / "intro.html").is_file():
-        pytest.fail(f"no built site in {html}: run make book first")
-    return html
 
 
 def broken_links(html_dir: Path) -> list[str]:

@@ -21,7 +21,7 @@ from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
 
-from tests.site_check import ROOT, html_pages, site_dir
+from tests.site_check import ROOT, html_pages
 
 
 def _load_extension() -> ModuleType:
@@ -101,14 +101,6 @@ def test_the_book_config_points_mathjax_and_widgets_at_local_files() -> None:
     assert sphinx["config"]["mathjax_path"] == ext.LOCAL_MATHJAX_PATH
     assert sphinx["config"]["nb_ipywidgets_js"] == {}
     assert config["launch_buttons"]["thebe"] is False
-
-
-@pytest.fixture(scope="module")
-def built_site() -> Path:
-    html = site_dir()
-    if not (html / "intro.html").is_file():
-        pytest.fail(f"no built site in {html}: run make book first")
-    return html
 
 
 @pytest.mark.browser

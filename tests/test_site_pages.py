@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.site_check import ROOT, html_pages, read_page, site_dir
+from tests.site_check import ROOT, html_pages, read_page
 
 MODULES = sorted(p.stem for p in (ROOT / "nag_lib").glob("*.py") if p.stem != "__init__")
 
@@ -44,14 +44,6 @@ def test_the_landing_page_leads_to_the_claims_and_to_running_the_chapters() -> N
     assert "(run-it-locally)=" in intro and "make lab" in intro
     for notebook in sorted((ROOT / "chapters").glob("[0-9][0-9]-*.ipynb")):
         assert f"`chapters/{notebook.name}`" in intro, f"intro.md: how to open {notebook.name}?"
-
-
-@pytest.fixture(scope="module")
-def built_site() -> Path:
-    html = site_dir()
-    if not (html / "intro.html").is_file():
-        pytest.fail(f"no built site in {html}: run make book first")
-    return html
 
 
 @pytest.mark.browser
