@@ -40,7 +40,7 @@ from torch import Tensor, nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
-from nag_lib.optim import Closure, CountingClosure
+from nag_lib.optim import Closure, CountingClosure, _check_positive_int
 
 __all__ = [
     "PassCounter",
@@ -60,14 +60,6 @@ def _check_optimizer(optimizer: object) -> torch.optim.Optimizer:
             f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
         )
     return optimizer
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
-    if value < 1:
-        raise ValueError(f"Invalid {name} value: {value} ({name} must be >= 1)")
-    return value
 
 
 def parameter_count(optimizer: torch.optim.Optimizer) -> int:

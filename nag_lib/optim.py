@@ -93,6 +93,15 @@ def _check_number(
     return v
 
 
+def _check_positive_int(name: str, value: object) -> int:
+    """Return ``value`` if it is an int >= 1, or raise an error that names ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
+    if value < 1:
+        raise ValueError(f"Invalid {name} value: {value} ({name} must be >= 1)")
+    return value
+
+
 def _check_bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be a bool, got {type(value).__name__}: {value!r}")

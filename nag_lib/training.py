@@ -29,7 +29,7 @@ from torch import Tensor, nn
 
 from nag_lib.data import Split
 from nag_lib.gradflow import layer_grad_norms
-from nag_lib.optim import make_optimizer
+from nag_lib.optim import _check_positive_int, make_optimizer
 from nag_lib.repro import seed_everything
 
 __all__ = [
@@ -71,14 +71,6 @@ class History:
     grad_norm_steps: list[int] = field(default_factory=list)
     step_loss: list[float] = field(default_factory=list)
     steps: int = 0
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
-    if value < 1:
-        raise ValueError(f"Invalid {name} value: {value} ({name} must be >= 1)")
-    return value
 
 
 def _check_model(model: object) -> None:
