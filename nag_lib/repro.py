@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 
-__all__ = ["THREADS_ENV", "seed_everything", "setup"]
+__all__ = ["THREADS_ENV", "one_thread", "seed_everything", "setup"]
 
 #: Environment variable that sets torch's intra-op thread count (default 1). The determinism
 #: check re-runs every notebook with 1 and with 2 threads and compares the same stored outputs.
@@ -49,3 +51,23 @@ def setup(seed: int = 0, threads: int | None = None) -> int:
 
     use_book_style()
     return threads
+
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """Run the block on one intra-op thread, then restore the caller's thread count.
+
+    Training runs use it so that their numbers do not depend on the machine: the thread count
+    changes how reductions (a weight gradient summed over the batch, say) are split, hence their
+    last bits, and over many steps those bits grow into visibly different results.
+
+    >>> with one_thread():
+    ...     torch.get_num_threads()
+    1
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -20,8 +20,7 @@ Example
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -30,7 +29,7 @@ from torch import Tensor, nn
 from nag_lib.data import Split
 from nag_lib.gradflow import layer_grad_norms
 from nag_lib.optim import _check_positive_int, make_optimizer
-from nag_lib.repro import seed_everything
+from nag_lib.repro import one_thread, seed_everything
 
 __all__ = [
     "DivergenceError",
@@ -235,17 +234,6 @@ def _train_and_measure(
     return hist, diverged, shift
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run the block on one intra-op thread, then restore the caller's thread count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def run_grid(
     settings: Mapping[str, Callable[[], nn.Module]],
     lrs: Mapping[str, Sequence[float]],
@@ -287,7 +275,7 @@ def run_grid(
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed")
     runs: list[Run] = []
-    with _one_thread():
+    with one_thread():
         for setting, build in settings.items():
             for name, candidates in lrs.items():
                 for lr, seed in ((lr, seed) for lr in candidates for seed in seeds):

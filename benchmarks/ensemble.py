@@ -1,0 +1,130 @@
+"""Ensemble trainer against the one-at-a-time loop, on chapter 5's grid shape.
+
+Chapter 5 trains a 10-layer, 32-wide MLP on the digits in four settings (sigmoid with the default
+and with Xavier initialisation, Leaky ReLU with He initialisation, sigmoid with batch norm), each
+with five optimizers over a five-point learning-rate grid and several seeds. This script trains
+that grid twice, at one thread:
+
+* one network at a time, with ``nag_lib.training.train`` (what ``run_grid`` does);
+* one vectorised ensemble per setting, with ``nag_lib.ensemble.train``;
+
+and prints both times, ``speedup: X`` (target: at least 8) and, from the same grid run in float64
+for fewer steps, ``max relative difference: Y`` between each member's final weights and step
+losses and those of the same network trained alone (target: at most 1e-6).
+
+Usage: ``python benchmarks/ensemble.py [--seeds 2] [--epochs 6] [--check-epochs 2]``.
+A benchmark, not a test: it prints ratios and never fails on a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import torch
+
+from nag_lib import ensemble
+from nag_lib.data import Split, digits
+from nag_lib.models import MLP
+from nag_lib.optim import make_optimizer
+from nag_lib.repro import seed_everything
+from nag_lib.training import DivergenceError, History, train
+
+SETTINGS: dict[str, dict[str, object]] = {
+    "sigmoid, default init": {"activation": "sigmoid"},
+    "sigmoid, Xavier init": {"activation": "sigmoid", "init": "xavier"},
+    "Leaky ReLU, He init": {"activation": "leaky_relu", "init": "he"},
+    "sigmoid + batch norm": {"activation": "sigmoid", "norm": "batch"},
+}
+LRS = {
+    "sgd": [0.01, 0.03, 0.1, 0.3, 1.0],
+    "heavy_ball": [0.001, 0.003, 0.01, 0.03, 0.1],
+    "nag": [0.001, 0.003, 0.01, 0.03, 0.1],
+    "adam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+    "nadam": [1e-4, 3e-4, 1e-3, 3e-3, 1e-2],
+}
+
+
+def builder(kw: dict[str, object]) -> Callable[[ensemble.Member], MLP]:
+    def build(_: ensemble.Member) -> MLP:
+        return MLP(64, 10, depth=10, width=32, **kw)  # type: ignore[arg-type]
+
+    return build
+
+
+def alone(
+    build: Callable[[ensemble.Member], MLP], m: ensemble.Member, data: Split, epochs: int
+) -> tuple[MLP, History | None]:
+    """One member trained by itself with the book's loop (``None`` history if it diverged)."""
+    seed_everything(m.seed)
+    net = build(m).to(data.x_train.dtype)
+    opt = make_optimizer(m.kind, net.parameters(), lr=m.lr, momentum=m.momentum)
+    try:
+        hist = train(net, opt, data, epochs, seed=m.seed, record_grad_norms=True, grad_norm_every=1)
+    except DivergenceError:
+        return net, None
+    return net, hist
+
+
+def time_both(data: Split, members: list[ensemble.Member], epochs: int) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    for kw in SETTINGS.values():
+        for m in members:
+            alone(builder(kw), m, data, epochs)
+    t_loop = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for kw in SETTINGS.values():
+        ensemble.train(builder(kw), members, data, epochs, eval_every=1, grad_norm_every=1)
+    return t_loop, time.perf_counter() - t0
+
+
+def max_relative_difference(data: Split, members: list[ensemble.Member], epochs: int) -> float:
+    """Largest relative difference, over settings, members, layers and steps (float64)."""
+    worst = 0.0
+    for kw in SETTINGS.values():
+        build = builder(kw)
+        hist = ensemble.train(build, members, data, epochs, dtype=torch.float64)
+        for i, m in enumerate(members):
+            if i in hist.diverged:
+                continue
+            net, h = alone(build, m, data, epochs)
+            assert h is not None, f"member {i} diverged alone but not in the ensemble"
+            lins = [mod for mod in net.modules() if isinstance(mod, torch.nn.Linear)]
+            for k, lin in enumerate(lins):
+                ref = lin.weight.detach()
+                got = hist.model.weights[k][i].detach()
+                worst = max(worst, float((got - ref).norm() / ref.norm()))
+            ref_loss = torch.tensor(h.step_loss, dtype=torch.float64)
+            rel = (hist.step_loss[:, i] - ref_loss).abs() / ref_loss.abs()
+            worst = max(worst, float(rel.max()))
+    return worst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=2, help="seeds per (kind, lr)")
+    parser.add_argument("--epochs", type=int, default=6, help="epochs of the timed runs")
+    parser.add_argument("--check-epochs", type=int, default=2, help="epochs of the float64 check")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    full = digits(val_fraction=0.2)
+    data = Split(full.x_train, full.y_train, full.x_test, full.y_test)
+    members = ensemble.grid(LRS, seeds=list(range(args.seeds)))
+    steps = args.epochs * -(-data.x_train.shape[0] // 64)
+    print(
+        f"grid: {len(SETTINGS)} settings x {len(members)} members "
+        f"(5 optimizers x 5 learning rates x {args.seeds} seeds), {steps} steps each, 1 thread"
+    )
+    t_loop, t_ens = time_both(data, members, args.epochs)
+    print(f"one at a time (nag_lib.training.train): {t_loop:.2f} s")
+    print(f"ensemble (nag_lib.ensemble.train):      {t_ens:.2f} s")
+    print(f"speedup: {t_loop / t_ens:.1f}")
+    d64 = Split(data.x_train.double(), data.y_train, data.x_test.double(), data.y_test)
+    print(
+        f"max relative difference: {max_relative_difference(d64, members, args.check_epochs):.1e}"
+    )
+
+
+if __name__ == "__main__":
+    main()

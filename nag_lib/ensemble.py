@@ -1,0 +1,797 @@
+"""Train many small MLPs as one vectorised model, so that experiments can afford seeds and grids.
+
+A small network trained alone spends most of each step in per-operation overhead, not in
+arithmetic. :func:`train` stacks ``M`` members of one :class:`~nag_lib.models.MLP` architecture
+into tensors with a leading member dimension and trains them together: one batched matrix product
+(``torch.baddbmm``) per layer evaluates every member, and one elementwise update per parameter
+steps every member's optimizer. Members never interact: member ``m``'s gradient is the gradient of
+its own loss, and its update uses its own hyperparameters, so each member ends where the same
+network trained alone with :func:`nag_lib.training.train` ends (``tests/test_ensemble.py`` checks
+this for every optimizer, with and without batch norm; ``benchmarks/ensemble.py`` measures the
+speed-up).
+
+Each :class:`Member` has its own seed (initial weights and batch order), optimizer kind, learning
+rate, and momentum or betas. The updates are those of :mod:`nag_lib.optim`, written over stacked
+tensors with per-member hyperparameters:
+
+* ``"sgd"``: :math:`\\theta \\leftarrow \\theta - \\alpha g`;
+* ``"heavy_ball"``: :math:`b \\leftarrow \\mu b + g` (:math:`b_1 = g_0`),
+  :math:`\\theta \\leftarrow \\theta - \\alpha b`;
+* ``"nag"``: the same buffer, :math:`\\theta \\leftarrow \\theta - \\alpha (g + \\mu b)`;
+* ``"adam"`` and ``"nadam"``: as :class:`nag_lib.optim.Adam` and :class:`nag_lib.optim.NAdam`.
+
+A member whose loss turns NaN or infinite is stopped (it takes no further step) and reported in
+:attr:`EnsembleHistory.diverged`; the other members go on.
+
+Example
+-------
+>>> from nag_lib.data import digits
+>>> from nag_lib.models import MLP
+>>> members = grid({"sgd": [0.1], "nag": [0.01, 0.03]}, seeds=[0, 1])
+>>> hist = train(lambda m: MLP(64, 10, depth=2, width=16), members, digits(), epochs=1)
+>>> hist.step_loss.shape  # (steps, members)
+torch.Size([22, 6])
+>>> hist.diverged
+{}
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from nag_lib.data import Split
+from nag_lib.models import MLP, ResidualBlock
+from nag_lib.optim import OPTIMIZERS, _check_number, _check_positive_int
+from nag_lib.repro import one_thread, seed_everything
+
+__all__ = [
+    "KINDS",
+    "EnsembleHistory",
+    "Member",
+    "StackedMLP",
+    "grid",
+    "members",
+    "train",
+]
+
+#: Optimizer kinds a member can use: those of :data:`nag_lib.optim.OPTIMIZERS`.
+KINDS = OPTIMIZERS
+_NADAM_PSI = 4e-3  # torch.optim.NAdam's default momentum_decay, as nag_lib.optim.NAdam
+_EPS = 1e-8  # Adam's and NAdam's default eps
+
+
+@dataclass(frozen=True)
+class Member:
+    """One network of an ensemble: its optimizer kind, learning rate, seed and momentum/betas.
+
+    ``seed`` fixes the initial weights (the builder runs after
+    :func:`nag_lib.repro.seed_everything`) and the order of the batches, exactly as
+    :func:`nag_lib.training.run_grid` does. ``momentum`` is used by heavy ball and NAG, ``betas``
+    by Adam and NAdam. ``setting`` is free for the caller: the builder receives the member, so a
+    setting can change the architecture's hyperparameters (a Leaky ReLU slope, say) member by
+    member.
+    """
+
+    kind: str
+    lr: float
+    seed: int = 0
+    momentum: float = 0.9
+    betas: tuple[float, float] = (0.9, 0.999)
+    setting: Hashable = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Invalid kind value: {self.kind!r} (use one of {KINDS})")
+        _check_number("lr", self.lr, low=0.0, low_open=True)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int):
+            raise TypeError(f"seed must be an int, got {type(self.seed).__name__}: {self.seed!r}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"Invalid seed value: {self.seed} (seed must be in [0, 2**32))")
+        mom = _check_number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        if self.kind == "nag" and mom == 0.0:
+            raise ValueError(
+                "Invalid momentum value: 0.0 (Nesterov momentum requires momentum > 0)"
+            )
+        if not isinstance(self.betas, tuple) or len(self.betas) != 2:
+            raise TypeError(f"betas must be a pair (beta1, beta2), got {self.betas!r}")
+        for i, b in enumerate(self.betas):
+            _check_number(f"betas[{i}]", b, low=0.0, high=1.0, high_open=True)
+
+
+def members(
+    kinds: Sequence[str],
+    lrs: Sequence[float],
+    seeds: Sequence[int],
+    momenta: Sequence[float] | None = None,
+    settings: Sequence[Hashable] | None = None,
+) -> list[Member]:
+    """Members from parallel sequences: member ``i`` has ``kinds[i]``, ``lrs[i]``, ``seeds[i]``
+    (and ``momenta[i]``, ``settings[i]`` when given). Raises ``ValueError`` naming the sequence
+    whose length differs from ``kinds``.
+
+    >>> [(m.kind, m.lr) for m in members(["sgd", "adam"], [0.1, 0.001], [0, 0])]
+    [('sgd', 0.1), ('adam', 0.001)]
+    """
+    for name, seq in (("kinds", kinds), ("lrs", lrs), ("seeds", seeds)):
+        if isinstance(seq, (str, bytes)) or not isinstance(seq, Sequence):
+            raise TypeError(f"{name} must be a sequence, got {type(seq).__name__}")
+    n = len(kinds)
+    if n == 0:
+        raise ValueError("kinds is empty: give at least one member")
+    lengths = {"lrs": len(lrs), "seeds": len(seeds)}
+    lengths.update(
+        {k: len(v) for k, v in (("momenta", momenta), ("settings", settings)) if v is not None}
+    )
+    for name, length in lengths.items():
+        if length != n:
+            raise ValueError(f"{name} has {length} entries but kinds has {n}")
+    return [
+        Member(
+            kinds[i],
+            lrs[i],
+            seeds[i],
+            momenta[i] if momenta is not None else 0.9,
+            setting=settings[i] if settings is not None else None,
+        )
+        for i in range(n)
+    ]
+
+
+def grid(
+    lrs: Mapping[str, Sequence[float]],
+    seeds: Sequence[int],
+    momentum: float = 0.9,
+    betas: tuple[float, float] = (0.9, 0.999),
+    setting: Hashable = None,
+) -> list[Member]:
+    """Every (kind, learning rate, seed) of ``lrs`` x ``seeds`` as a :class:`Member`.
+
+    ``lrs`` maps an optimizer kind to its candidate learning rates. The order is kind, then
+    rate, then seed, so members of one kind are contiguous (their updates then run as one slice).
+
+    >>> [(m.kind, m.lr, m.seed) for m in grid({"nag": [0.1, 0.3]}, seeds=[0, 1])]
+    [('nag', 0.1, 0), ('nag', 0.1, 1), ('nag', 0.3, 0), ('nag', 0.3, 1)]
+    """
+    if not isinstance(lrs, Mapping) or not lrs:
+        raise ValueError("lrs is empty: give at least one optimizer kind and learning rate")
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence) or not seeds:
+        raise ValueError("seeds is empty: give at least one seed")
+    out = []
+    for kind, rates in lrs.items():
+        if isinstance(rates, (str, bytes)) or not isinstance(rates, Sequence) or not rates:
+            raise ValueError(f"lrs[{kind!r}] is empty: give at least one learning rate")
+        for lr in rates:
+            for seed in seeds:
+                out.append(Member(kind, float(lr), seed, momentum, betas, setting))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the stacked model
+# --------------------------------------------------------------------------------------------
+_Part = tuple[nn.Linear, "nn.BatchNorm1d | nn.LayerNorm | None", bool]
+
+
+def _hidden_parts(model: MLP, index: int) -> list[_Part]:
+    """(linear, norm or None, residual) for each hidden layer of an :class:`MLP`."""
+    parts = []
+    for block in model.hidden:
+        residual = isinstance(block, ResidualBlock)
+        seq = block.inner if residual else block
+        mods = list(seq) if isinstance(seq, nn.Sequential) else []
+        if len(mods) not in (2, 3) or not isinstance(mods[0], nn.Linear):
+            raise ValueError(f"models[{index}] is not an MLP this ensemble can stack")
+        norm = mods[1] if len(mods) == 3 else None
+        if norm is not None and not isinstance(norm, (nn.BatchNorm1d, nn.LayerNorm)):
+            raise ValueError(f"models[{index}] has an unsupported norm {type(norm).__name__}")
+        if mods[0].bias is None:
+            raise ValueError(f"models[{index}] has a Linear layer without bias")
+        parts.append((mods[0], norm, residual))
+    return parts
+
+
+def _bias(lin: nn.Linear) -> Tensor:
+    if lin.bias is None:  # pragma: no cover - _hidden_parts refuses it first
+        raise ValueError("a Linear layer without bias cannot be stacked")
+    return lin.bias.detach()
+
+
+def _stack_norms(
+    norms: Sequence[nn.Module | None],
+) -> tuple[Tensor, Tensor, float, tuple[Tensor, Tensor, Tensor]]:
+    """Stacked affine weight and bias of one layer's norms, their eps, and (for batch norm)
+    the running mean, running variance and running-average momentum of each member."""
+    weights, biases, means, variances, moms = [], [], [], [], []
+    eps = 0.0
+    for n in norms:
+        if not isinstance(n, (nn.BatchNorm1d, nn.LayerNorm)) or n.weight is None or n.bias is None:
+            raise ValueError("a norm layer must be BatchNorm1d or LayerNorm with affine weights")
+        weights.append(n.weight.detach())
+        biases.append(n.bias.detach())
+        eps = float(n.eps)
+        if isinstance(n, nn.BatchNorm1d):
+            if n.momentum is None or n.running_mean is None or n.running_var is None:
+                raise ValueError("batch norm needs running statistics with a momentum")
+            means.append(n.running_mean.clone())
+            variances.append(n.running_var.clone())
+            moms.append(float(n.momentum))
+    if means:
+        stats = (
+            torch.stack(means),
+            torch.stack(variances),
+            torch.tensor(moms, dtype=means[0].dtype),
+        )
+    else:
+        stats = (torch.zeros(0), torch.zeros(0), torch.zeros(0))
+    return torch.stack(weights), torch.stack(biases), eps, stats
+
+
+def _signature(model: MLP, parts: list[_Part]) -> tuple[object, ...]:
+    family = "relu" if model.activation in ("relu", "leaky_relu") else model.activation
+    return (
+        family,
+        tuple(tuple(lin.weight.shape) for lin, _, _ in parts),
+        tuple(type(n).__name__ if n is not None else None for _, n, _ in parts),
+        tuple(r for _, _, r in parts),
+        tuple(model.head.weight.shape),
+    )
+
+
+class StackedMLP(nn.Module):
+    r"""``M`` :class:`~nag_lib.models.MLP` s of one architecture as one batched model.
+
+    The members' weights are copied into tensors with a leading member dimension; one
+    ``torch.baddbmm`` per layer evaluates every member on its own batch:
+    :math:`z^{(l)}_m = h^{(l-1)}_m W^{(l)\top}_m + b^{(l)}_m`. Batch norm normalises each
+    member over its own batch (running statistics per member), layer norm each row. ReLU and
+    Leaky ReLU members may differ in their negative slope (ReLU is slope 0); every other choice
+    (depth, width, activation family, norm, residual connections) must be the same for all.
+
+    ``forward`` takes ``x`` of shape (M, batch, features), or (batch, features) for the same
+    inputs to every member, and returns logits of shape (M, batch, classes).
+
+    >>> nets = [MLP(4, 3, depth=2, width=5, activation="leaky_relu", negative_slope=a)
+    ...         for a in (0.01, 0.3)]
+    >>> StackedMLP(nets)(torch.zeros(7, 4)).shape
+    torch.Size([2, 7, 3])
+    """
+
+    slopes: Tensor
+
+    def __init__(self, models: Sequence[nn.Module]) -> None:
+        super().__init__()
+        if isinstance(models, nn.Module) or not isinstance(models, Sequence) or not models:
+            raise TypeError("models must be a non-empty sequence of nag_lib.models.MLP")
+        nets: list[MLP] = []
+        for i, m in enumerate(models):
+            if not isinstance(m, MLP):
+                raise TypeError(f"models[{i}] must be a nag_lib.models.MLP, got {type(m).__name__}")
+            nets.append(m)
+        parts = [_hidden_parts(m, i) for i, m in enumerate(nets)]
+        if len({_signature(m, p) for m, p in zip(nets, parts, strict=True)}) != 1:
+            raise ValueError("all models must share one architecture (shapes, activation, norm)")
+        first = nets[0]
+        self.activation = "relu" if first.activation in ("relu", "leaky_relu") else first.activation
+        self.residual = [r for _, _, r in parts[0]]
+        self.norm_kind = [type(n).__name__ if n is not None else None for _, n, _ in parts[0]]
+
+        depth = len(parts[0])
+        linears = [[p[k][0] for p in parts] for k in range(depth)] + [[m.head for m in nets]]
+        stacked = [torch.stack([lin.weight.detach() for lin in layer]) for layer in linears]
+        stacked += [torch.stack([_bias(lin) for lin in layer]) for layer in linears]
+        self._bn_index: list[int | None] = []
+        self._eps: list[float] = []
+        bn_stats: list[tuple[Tensor, Tensor, Tensor]] = []
+        for k in range(depth):
+            norms = [p[k][1] for p in parts]
+            if norms[0] is None:
+                self._bn_index.append(None)
+                self._eps.append(0.0)
+                continue
+            self._bn_index.append(len(bn_stats))
+            weight, bias, eps, stats = _stack_norms(norms)
+            stacked += [weight, bias]
+            self._eps.append(eps)
+            bn_stats.append(stats)
+        # Every parameter is a view into one (M, P) buffer, and the gradients are gathered into a
+        # second one: an optimizer then updates all of a member's parameters with a few
+        # operations over its row, instead of a few per parameter tensor.
+        sizes = [t[0].numel() for t in stacked]
+        self.offsets = [0]
+        for size in sizes:
+            self.offsets.append(self.offsets[-1] + size)
+        flat = torch.empty(len(nets), self.offsets[-1], dtype=stacked[0].dtype)
+        self.flat = flat
+        self.flat_grad = torch.zeros_like(flat)
+        views = []
+        for t, a, b in zip(stacked, self.offsets, self.offsets[1:], strict=False):
+            view = flat[:, a:b].view(t.shape)
+            view.copy_(t)
+            views.append(nn.Parameter(view))
+        n_lin = depth + 1
+        self._in_flat = views  # the parameters in the order of the flat buffer
+        self.weights = nn.ParameterList(views[:n_lin])
+        self.biases = nn.ParameterList(views[n_lin : 2 * n_lin])
+        self.norm_weight = nn.ParameterList(views[2 * n_lin :: 2])
+        self.norm_bias = nn.ParameterList(views[2 * n_lin + 1 :: 2])
+        for j, (mean, var, mom) in enumerate(bn_stats):
+            self.register_buffer(f"running_mean_{j}", mean)
+            self.register_buffer(f"running_var_{j}", var)
+            self.register_buffer(f"bn_momentum_{j}", mom)
+        slopes = [m.negative_slope if m.activation == "leaky_relu" else 0.0 for m in nets]
+        self.register_buffer("slopes", torch.tensor(slopes, dtype=flat.dtype))
+        self._one_slope = len(set(slopes)) == 1
+
+    def __deepcopy__(self, memo: dict[int, object]) -> StackedMLP:
+        """A deep copy whose parameters are views into its own flat buffer again
+        (``nn.Parameter``'s deep copy would give each parameter storage of its own)."""
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            new.__dict__[key] = copy.deepcopy(value, memo)
+        for p, a, b in zip(new._in_flat, new.offsets[:-1], new.offsets[1:], strict=True):
+            p.data = new.flat[:, a:b].view(p.shape)
+        return new
+
+    @property
+    def members(self) -> int:
+        """Number of networks ``M``."""
+        return int(self.weights[0].shape[0])
+
+    def _act(self, z: Tensor) -> Tensor:
+        if self.activation == "sigmoid":
+            return torch.sigmoid(z)
+        if self.activation == "tanh":
+            return torch.tanh(z)
+        if self._one_slope:  # one fused kernel, forward and backward
+            return F.leaky_relu(z, float(self.slopes[0]))
+        return z * torch.where(z.detach() > 0, 1.0, self.slopes[:, None, None])
+
+    def _norm(self, k: int, z: Tensor) -> Tensor:
+        """Batch or layer norm of hidden layer ``k``'s pre-activations ``z`` (M, width, batch)."""
+        j = self._bn_index[k]
+        if j is None:
+            return z
+        w, b, eps = self.norm_weight[j], self.norm_bias[j], self._eps[k]
+        members, width, batch = z.shape
+        if self.norm_kind[k] == "LayerNorm":  # over the units of each row
+            mean = z.mean(dim=1, keepdim=True)
+            centred = z - mean
+            var = (centred * centred).mean(dim=1, keepdim=True)
+            out: Tensor = centred * torch.rsqrt(var + eps) * w[:, :, None] + b[:, :, None]
+            return out
+        rm, rv = getattr(self, f"running_mean_{j}"), getattr(self, f"running_var_{j}")
+        moms = getattr(self, f"bn_momentum_{j}")
+        if not self.training or bool((moms == moms[0]).all()):
+            # One fused kernel: every (member, unit) pair is a channel, normalised over the batch.
+            out = F.batch_norm(
+                z.reshape(1, members * width, batch),
+                rm.view(-1),
+                rv.view(-1),
+                w.reshape(-1),
+                b.reshape(-1),
+                training=self.training,
+                momentum=float(moms[0]),
+                eps=eps,
+            )
+            return out.view(members, width, batch)
+        mean = z.mean(dim=2, keepdim=True)  # members with different running-average momenta
+        centred = z - mean
+        var = (centred * centred).mean(dim=2, keepdim=True)
+        with torch.no_grad():
+            mom = moms[:, None]
+            rm.mul_(1 - mom).add_(mom * mean[:, :, 0])
+            rv.mul_(1 - mom).add_(mom * var[:, :, 0] * (batch / max(batch - 1, 1)))
+        normed: Tensor = centred * torch.rsqrt(var + eps) * w[:, :, None] + b[:, :, None]
+        return normed
+
+    def _run(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """Logits (M, classes, batch) and hidden pre-activations (M, width, batch) for ``x``."""
+        if not isinstance(x, Tensor) or x.ndim not in (2, 3):
+            shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(
+                f"x must be a (M, batch, features) or (batch, features) tensor, got {shape}"
+            )
+        if x.ndim == 2:
+            x = x.unsqueeze(0).expand(self.members, -1, -1)
+        # Activations are kept as (member, unit, example): z = W h + b is one baddbmm with the
+        # weights in nn.Linear's (out, in) layout, and batch norm needs no transposed copy.
+        h = x.to(self.weights[0].dtype).transpose(1, 2)
+        pre: list[Tensor] = []
+        last = len(self.weights) - 1
+        for k in range(last):
+            z = self._norm(k, torch.baddbmm(self.biases[k][:, :, None], self.weights[k], h))
+            pre.append(z)
+            out = self._act(z)
+            h = h + out if self.residual[k] else out
+        return torch.baddbmm(self.biases[last][:, :, None], self.weights[last], h), pre
+
+    def hidden_inputs(self, x: Tensor) -> list[Tensor]:
+        """The input of every hidden activation (after the norm), one (M, batch, width) tensor per
+        hidden layer, input side first. Gradients flow through them."""
+        return [z.transpose(1, 2) for z in self._run(x)[1]]
+
+    @torch.no_grad()
+    def dead_fractions(self, x: Tensor) -> Tensor:
+        """Per member and hidden layer, the share of units whose input is <= 0 for every row of
+        ``x``: shape (M, hidden layers). The count of :func:`nag_lib.gradflow.dead_unit_fraction`;
+        for a ReLU member such a unit is dead (zero gradient for all of ``x``)."""
+        was = self.training
+        self.eval()
+        try:
+            pre = self._run(x)[1]
+        finally:
+            self.train(was)
+        return torch.stack([(z <= 0).all(dim=2).to(z.dtype).mean(dim=1) for z in pre], dim=1)
+
+    @torch.no_grad()
+    def accuracy(self, x: Tensor, y: Tensor) -> Tensor:
+        """Share of rows of ``x`` whose arg-max logit equals ``y``, per member (shape (M,)),
+        in evaluation mode."""
+        if not isinstance(y, Tensor) or y.shape != (x.shape[-2],):
+            raise ValueError(f"y must be a tensor of shape ({x.shape[-2]},)")
+        return _scores(self, x, y)[1]
+
+    def logits(self, x: Tensor) -> Tensor:
+        """Logits with the classes in dimension 1, shape (M, classes, batch), as
+        ``torch.nn.functional.cross_entropy`` takes them."""
+        return self._run(x)[0]
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Logits of every member, shape (M, batch, classes)."""
+        return self._run(x)[0].transpose(1, 2)
+
+
+# --------------------------------------------------------------------------------------------
+# the stacked optimizers
+# --------------------------------------------------------------------------------------------
+@dataclass
+class _Segment:
+    """Members ``start:stop`` share one optimizer kind; hyperparameters are (members, 1) columns
+    that broadcast over the members' rows of the flat parameter buffer."""
+
+    kind: str
+    start: int
+    stop: int
+    lr: Tensor
+    momentum: Tensor
+    beta1: Tensor
+    beta2: Tensor
+    state: dict[str, Tensor] = field(default_factory=dict)
+
+
+def _segments(members: Sequence[Member], dtype: torch.dtype) -> list[_Segment]:
+    """Runs of consecutive members of one kind (a :func:`grid` gives one run per kind)."""
+    segs: list[_Segment] = []
+    start = 0
+    for i in range(1, len(members) + 1):
+        if i == len(members) or members[i].kind != members[start].kind:
+            chunk = members[start:i]
+
+            def col(vals: list[float]) -> Tensor:
+                return torch.tensor(vals, dtype=dtype)[:, None]
+
+            segs.append(
+                _Segment(
+                    members[start].kind,
+                    start,
+                    i,
+                    lr=col([m.lr for m in chunk]),
+                    momentum=col([m.momentum for m in chunk]),
+                    beta1=col([m.betas[0] for m in chunk]),
+                    beta2=col([m.betas[1] for m in chunk]),
+                )
+            )
+            start = i
+    return segs
+
+
+@torch.no_grad()
+def _step(seg: _Segment, flat: Tensor, flat_grad: Tensor, step: int, alive: Tensor) -> None:
+    """Step ``step`` (1-based) of the members of ``seg``, on their rows of the flat buffers.
+
+    The equations are those of :mod:`nag_lib.optim` with each scalar hyperparameter replaced by
+    a column of per-member values, written with as few passes over memory as the arithmetic
+    allows (``addcmul_`` folds a product into the update); a stopped member (``alive`` False)
+    gets a zero learning rate.
+    """
+    p, g = flat[seg.start : seg.stop], flat_grad[seg.start : seg.stop]
+    neg_lr = -seg.lr * alive[seg.start : seg.stop, None].to(seg.lr.dtype)
+    st = seg.state
+    if seg.kind == "sgd":  # p = p - lr g
+        p.addcmul_(g, neg_lr)
+        return
+    if seg.kind in ("heavy_ball", "nag"):
+        buf = st.get("buf")
+        if buf is None:  # b_1 = g_0
+            buf = st["buf"] = g.clone()
+        else:  # b = mu b + g
+            buf.mul_(seg.momentum).add_(g)
+        if seg.kind == "heavy_ball":  # p = p - lr b
+            p.addcmul_(buf, neg_lr)
+        else:  # p = p - lr (g + mu b)
+            p.addcmul_(torch.addcmul(g, buf, seg.momentum), neg_lr)
+        return
+    b1, b2 = seg.beta1, seg.beta2
+    if not st:
+        st["m"], st["v"] = torch.zeros_like(p), torch.zeros_like(p)
+    m, v = st["m"], st["v"]
+    m.lerp_(g, 1 - b1)  # m = b1 m + (1 - b1) g
+    v.lerp_(g * g, 1 - b2)  # v = b2 v + (1 - b2) g^2
+    if seg.kind == "adam":  # p = p - lr/(1 - b1^t) m / (sqrt(v)/sqrt(1 - b2^t) + eps)
+        denom = v.sqrt().mul_(torch.rsqrt(1 - b2**step)).add_(_EPS)
+        p.addcmul_(m.div(denom), neg_lr / (1 - b1**step))
+        return
+    mu = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))  # NAdam's momentum schedule
+    mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
+    prod = st["mu_product"] = st["mu_product"] * mu if "mu_product" in st else mu
+    denom = v.mul(1 / (1 - b2**step)).sqrt_().add_(_EPS)
+    p.addcmul_(g.div(denom), neg_lr * (1.0 - mu) / (1.0 - prod))
+    p.addcmul_(m.div(denom), neg_lr * mu_next / (1.0 - prod * mu_next))
+
+
+# --------------------------------------------------------------------------------------------
+# the trainer
+# --------------------------------------------------------------------------------------------
+@dataclass
+class EnsembleHistory:
+    """What :func:`train` records, every tensor with the members along one dimension.
+
+    * ``step_loss`` (steps, M): each member's mini-batch loss at every step (NaN once stopped);
+    * ``train_loss`` (epochs, M): mean mini-batch loss of each epoch, as
+      :attr:`nag_lib.training.History.train_loss`;
+    * ``grad_norms`` (records, M, layers): Frobenius norm of every linear layer's weight gradient,
+      input side first, before the step, at the steps listed in ``grad_norm_steps``;
+    * ``eval_epochs``: the epochs (1-based count of epochs done) after which the model was scored;
+      ``val_loss``, ``val_accuracy``, ``test_loss``, ``test_accuracy`` (evals, M) are the scores
+      (the validation ones are NaN where the data has no validation set);
+    * ``layer_shift`` (evals, M, layers): ``||W - W_start|| / ||W_start||`` of every linear layer;
+    * ``diverged``: member index -> message, for every member that was stopped.
+    """
+
+    members: list[Member]
+    step_loss: Tensor
+    train_loss: Tensor
+    grad_norms: Tensor
+    grad_norm_steps: list[int]
+    eval_epochs: list[int]
+    val_loss: Tensor
+    val_accuracy: Tensor
+    test_loss: Tensor
+    test_accuracy: Tensor
+    layer_shift: Tensor
+    diverged: dict[int, str]
+    model: StackedMLP
+
+    @property
+    def steps(self) -> int:
+        """Optimizer steps taken (by the members that did not diverge)."""
+        return int(self.step_loss.shape[0])
+
+    def select(self, **where: object) -> list[int]:
+        """Indices of the members whose fields equal ``where`` (e.g. ``kind="nag", lr=0.1``).
+
+        >>> h = EnsembleHistory.__new__(EnsembleHistory)
+        >>> h.members = grid({"sgd": [0.1, 0.3]}, seeds=[0, 1])
+        >>> h.select(lr=0.3)
+        [2, 3]
+        """
+        for key in where:
+            if key not in Member.__dataclass_fields__:
+                raise ValueError(f"Invalid field name: {key!r} (use the fields of Member)")
+        return [
+            i
+            for i, m in enumerate(self.members)
+            if all(getattr(m, k) == v for k, v in where.items())
+        ]
+
+
+def _check_members(members: object) -> list[Member]:
+    if isinstance(members, (str, bytes)) or not isinstance(members, Sequence):
+        raise TypeError(f"members must be a sequence of Member, got {type(members).__name__}")
+    if not members:
+        raise ValueError("members is empty: give at least one Member")
+    for i, m in enumerate(members):
+        if not isinstance(m, Member):
+            raise TypeError(f"members[{i}] must be a Member, got {type(m).__name__}")
+    return list(members)
+
+
+def _slice_norms(flat: Tensor, slices: list[tuple[int, int]]) -> Tensor:
+    """Euclidean norm of each column range ``a:b`` of ``flat`` (M, P), per row: (M, ranges)."""
+    return torch.stack([flat[:, a:b].norm(dim=1) for a, b in slices], dim=1)
+
+
+def _member_losses(logits: Tensor, y: Tensor) -> Tensor:
+    """Mean cross-entropy of each member: logits (M, classes, batch), labels (M, batch) -> (M,).
+
+    With the classes in dimension 1 the softmax runs along the long batch dimension, several
+    times faster than over rows of ten logits.
+    """
+    return F.cross_entropy(logits, y, reduction="none").mean(dim=1)
+
+
+def _scores(model: StackedMLP, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """Per-member mean cross-entropy and accuracy on (x, y), in eval mode, without gradients."""
+    was = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logits = model.logits(x)
+            loss = _member_losses(logits, y.expand(logits.shape[0], -1))
+            acc = (logits.argmax(dim=1) == y).to(logits.dtype).mean(dim=1)
+            return loss, acc
+    finally:
+        model.train(was)
+
+
+def _build_all(
+    build: Callable[[Member], nn.Module], members: list[Member], dtype: torch.dtype | None
+) -> list[nn.Module]:
+    """One network per member; members that share (seed, setting) share one initialisation."""
+    built: dict[tuple[int, Hashable], nn.Module] = {}
+    nets = []
+    for m in members:
+        key = (m.seed, m.setting)
+        if key not in built:
+            seed_everything(m.seed)
+            net = build(m)
+            built[key] = net.to(dtype) if dtype is not None else net
+        nets.append(built[key])
+    return nets
+
+
+def train(
+    build: Callable[[Member], nn.Module],
+    members: Sequence[Member],
+    data: Split,
+    epochs: int,
+    batch_size: int = 64,
+    dtype: torch.dtype | None = None,
+    eval_every: int = 1,
+    grad_norm_every: int | None = 1,
+    start: StackedMLP | None = None,
+) -> EnsembleHistory:
+    """Train every member by mini-batch cross-entropy as one vectorised model.
+
+    ``build(member)`` must return a fresh :class:`~nag_lib.models.MLP` that depends only on the
+    member's ``setting``; it is called after ``seed_everything(member.seed)``, once per distinct
+    (seed, setting), so members that share both start from the same weights (the stacked model
+    copies them). Every member's batches come from its own generator, seeded with its seed, one
+    ``torch.randperm`` per epoch, as :func:`nag_lib.training.train` draws them. ``dtype``
+    (default: the built models' dtype) converts the models and the data. After every
+    ``eval_every`` epochs (and after the last) each member is scored on the validation set (if
+    ``data`` has one) and on the test set; neither reaches the optimizer. ``grad_norm_every``
+    records the per-layer gradient norms every that many steps (``None``: never).
+
+    ``start`` continues from a trained :class:`StackedMLP` (for instance ``history.model`` of an
+    earlier call) instead of building fresh networks: its weights and batch-norm statistics are
+    copied, the optimizers start afresh, and ``build`` is not called. It must hold one network
+    per member.
+
+    Runs on the caller's thread count (set it with :func:`nag_lib.repro.setup`).
+    """
+    if not callable(build):
+        raise TypeError(f"build must be callable, got {type(build).__name__}")
+    members = _check_members(members)
+    if not isinstance(data, Split):
+        raise TypeError(f"data must be a nag_lib.data.Split, got {type(data).__name__}")
+    _check_positive_int("epochs", epochs)
+    _check_positive_int("batch_size", batch_size)
+    _check_positive_int("eval_every", eval_every)
+    if grad_norm_every is not None:
+        _check_positive_int("grad_norm_every", grad_norm_every)
+    if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    n = int(data.x_train.shape[0])
+    if n == 0:
+        raise ValueError("data.x_train is empty: x must hold at least one training example")
+
+    if start is None:
+        model = StackedMLP(_build_all(build, members, dtype))
+    else:
+        if not isinstance(start, StackedMLP):
+            raise TypeError(f"start must be a StackedMLP, got {type(start).__name__}")
+        if start.members != len(members):
+            raise ValueError(
+                f"start holds {start.members} networks but members has {len(members)} entries"
+            )
+        model = copy.deepcopy(start)
+        if dtype is not None and dtype != model.flat.dtype:
+            raise ValueError(f"dtype {dtype} differs from start's {model.flat.dtype}")
+    dt = model.weights[0].dtype
+    x_tr, y_tr = data.x_train.to(dt), data.y_train
+    x_te, y_te = data.x_test.to(dt), data.y_test
+    x_va = data.x_val.to(dt) if data.x_val is not None else None
+    y_va = data.y_val
+
+    big_m = len(members)
+    segments = _segments(members, dt)
+    n_lin = len(model.weights)
+    weight_slices = list(zip(model.offsets[:n_lin], model.offsets[1 : n_lin + 1], strict=True))
+    flat0 = model.flat.clone()
+    start_norm = _slice_norms(flat0, weight_slices)
+    alive = torch.ones(big_m, dtype=torch.bool)
+    diverged: dict[int, str] = {}
+    gens = {s: torch.Generator().manual_seed(s) for s in sorted({m.seed for m in members})}
+    seed_row = torch.tensor([sorted(gens).index(m.seed) for m in members])
+    steps_per_epoch = math.ceil(n / batch_size)
+    step_loss = torch.full((epochs * steps_per_epoch, big_m), math.nan, dtype=dt)
+    train_loss = torch.full((epochs, big_m), math.nan, dtype=dt)
+    norms: list[Tensor] = []
+    norm_steps: list[int] = []
+    evals: dict[str, list[Tensor]] = {k: [] for k in ("vl", "va", "tl", "ta", "shift")}
+    eval_epochs: list[int] = []
+    nan_row = torch.full((big_m,), math.nan, dtype=dt)
+    step = 0
+    model.train()
+    with one_thread():
+        for epoch in range(epochs):
+            orders = torch.stack([torch.randperm(n, generator=g) for g in gens.values()])[seed_row]
+            total = torch.zeros(big_m, dtype=dt)
+            for first in range(0, n, batch_size):
+                idx = orders[:, first : first + batch_size]
+                for p in model._in_flat:
+                    p.grad = None
+                logits = model.logits(x_tr[idx])
+                y = y_tr[idx]
+                losses = _member_losses(logits, y)
+                value = losses.detach()
+                bad = alive & ~torch.isfinite(value)
+                if bad.any():
+                    for i in bad.nonzero().flatten().tolist():
+                        diverged[i] = (
+                            f"member {i} ({members[i].kind}, lr={members[i].lr:g}, "
+                            f"seed {members[i].seed}) diverged: loss = {float(value[i])} at epoch "
+                            f"{epoch}, step {step}; it was stopped there (lower its learning rate)"
+                        )
+                    alive &= ~bad
+                torch.autograd.backward((losses * alive).sum())
+                torch.cat(
+                    [p.grad.reshape(big_m, -1) for p in model._in_flat],  # type: ignore[union-attr]
+                    dim=1,
+                    out=model.flat_grad,
+                )
+                if grad_norm_every is not None and step % grad_norm_every == 0:
+                    norms.append(_slice_norms(model.flat_grad, weight_slices))
+                    norm_steps.append(step)
+                step += 1
+                for seg in segments:
+                    _step(seg, model.flat, model.flat_grad, step, alive)
+                step_loss[step - 1] = torch.where(alive, value, nan_row)
+                total += value * idx.shape[1]
+            train_loss[epoch] = torch.where(alive, total / n, nan_row)
+            if (epoch + 1) % eval_every == 0 or epoch == epochs - 1:
+                eval_epochs.append(epoch + 1)
+                tl, ta = _scores(model, x_te, y_te)
+                if x_va is not None and y_va is not None:
+                    vl, va = _scores(model, x_va, y_va)
+                else:
+                    vl, va = nan_row, nan_row
+                shift = _slice_norms(model.flat - flat0, weight_slices) / start_norm
+                for key, v in (("vl", vl), ("va", va), ("tl", tl), ("ta", ta)):
+                    evals[key].append(torch.where(alive, v, nan_row))
+                evals["shift"].append(torch.where(alive[:, None], shift, nan_row[:, None]))
+    layers = n_lin
+    return EnsembleHistory(
+        members=members,
+        step_loss=step_loss,
+        train_loss=train_loss,
+        grad_norms=torch.stack(norms) if norms else torch.zeros(0, big_m, layers, dtype=dt),
+        grad_norm_steps=norm_steps,
+        eval_epochs=eval_epochs,
+        val_loss=torch.stack(evals["vl"]),
+        val_accuracy=torch.stack(evals["va"]),
+        test_loss=torch.stack(evals["tl"]),
+        test_accuracy=torch.stack(evals["ta"]),
+        layer_shift=torch.stack(evals["shift"]),
+        diverged=diverged,
+        model=model,
+    )
