@@ -494,16 +494,18 @@ def _segments(members: Sequence[Member], dtype: torch.dtype) -> list[_Segment]:
 
 
 @torch.no_grad()
-def _step(seg: _Segment, flat: Tensor, flat_grad: Tensor, step: int, alive: Tensor) -> None:
+def _step(
+    seg: _Segment, flat: Tensor, flat_grad: Tensor, step: int, alive: Tensor, factor: float = 1.0
+) -> None:
     """Step ``step`` (1-based) of the members of ``seg``, on their rows of the flat buffers.
 
     The equations are those of :mod:`nag_lib.optim` with each scalar hyperparameter replaced by
     a column of per-member values, written with as few passes over memory as the arithmetic
     allows (``addcmul_`` folds a product into the update); a stopped member (``alive`` False)
-    gets a zero learning rate.
+    gets a zero learning rate. ``factor`` scales every rate (a schedule).
     """
     p, g = flat[seg.start : seg.stop], flat_grad[seg.start : seg.stop]
-    neg_lr = -seg.lr * alive[seg.start : seg.stop, None].to(seg.lr.dtype)
+    neg_lr = -(seg.lr * factor) * alive[seg.start : seg.stop, None].to(seg.lr.dtype)
     st = seg.state
     if seg.kind == "sgd":  # p = p - lr g
         p.addcmul_(g, neg_lr)
@@ -658,6 +660,7 @@ def train(
     eval_every: int = 1,
     grad_norm_every: int | None = 1,
     start: StackedMLP | None = None,
+    schedule: Callable[[float], float] | None = None,
 ) -> EnsembleHistory:
     """Train every member by mini-batch cross-entropy as one vectorised model.
 
@@ -670,6 +673,10 @@ def train(
     ``eval_every`` epochs (and after the last) each member is scored on the validation set (if
     ``data`` has one) and on the test set; neither reaches the optimizer. ``grad_norm_every``
     records the per-layer gradient norms every that many steps (``None``: never).
+
+    ``schedule`` anneals every member's learning rate as :func:`nag_lib.training.train` does:
+    step ``k`` of ``n`` uses the member's rate times ``schedule(k / n)`` (e.g.
+    :func:`nag_lib.training.cosine`).
 
     ``start`` continues from a trained :class:`StackedMLP` (for instance ``history.model`` of an
     earlier call) instead of building fresh networks: its weights and batch-norm statistics are
@@ -688,6 +695,8 @@ def train(
     _check_positive_int("eval_every", eval_every)
     if grad_norm_every is not None:
         _check_positive_int("grad_norm_every", grad_norm_every)
+    if schedule is not None and not callable(schedule):
+        raise TypeError(f"schedule must be callable, got {type(schedule).__name__}")
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
     n = int(data.x_train.shape[0])
@@ -723,6 +732,7 @@ def train(
     gens = {s: torch.Generator().manual_seed(s) for s in sorted({m.seed for m in members})}
     seed_row = torch.tensor([sorted(gens).index(m.seed) for m in members])
     steps_per_epoch = math.ceil(n / batch_size)
+    total_steps = epochs * steps_per_epoch
     step_loss = torch.full((epochs * steps_per_epoch, big_m), math.nan, dtype=dt)
     train_loss = torch.full((epochs, big_m), math.nan, dtype=dt)
     norms: list[Tensor] = []
@@ -763,8 +773,9 @@ def train(
                     norms.append(_slice_norms(model.flat_grad, weight_slices))
                     norm_steps.append(step)
                 step += 1
+                factor = 1.0 if schedule is None else schedule((step - 1) / total_steps)
                 for seg in segments:
-                    _step(seg, model.flat, model.flat_grad, step, alive)
+                    _step(seg, model.flat, model.flat_grad, step, alive, factor)
                 step_loss[step - 1] = torch.where(alive, value, nan_row)
                 total += value * idx.shape[1]
             train_loss[epoch] = torch.where(alive, total / n, nan_row)

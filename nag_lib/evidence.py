@@ -157,6 +157,6 @@ def plateaued(
     a = _check_number("atol", atol, low=0.0)
     if not np.all(np.isfinite(c)):
         return False
-    k = min(c.size - 2, int(round((1 - t) * (c.size - 1))))
+    k = min(c.size - 2, round((1 - t) * (c.size - 1)))
     change = abs(c[-1] - c[k])
     return bool(change <= max(r * max(c[0] - c[-1], 0.0), a))

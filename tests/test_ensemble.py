@@ -269,3 +269,24 @@ def test_dead_fractions_and_accuracy_match_the_single_network_measures() -> None
         assert float(acc[i]) == pytest.approx(accuracy(net, DATA.x_test, DATA.y_test), abs=1e-6)
     with pytest.raises(ValueError, match="y must be"):
         stacked.accuracy(DATA.x_test, DATA.y_test[:3])
+
+
+def test_an_annealed_member_ends_where_it_ends_alone_with_the_same_schedule() -> None:
+    from nag_lib.training import cosine
+
+    def build(_: Member) -> MLP:
+        return MLP(64, 10, depth=2, width=16, activation="sigmoid", norm="batch")
+
+    members = ensemble.grid({"nag": [0.05], "adam": [0.01]}, seeds=[2])
+    hist = ensemble.train(build, members, DATA, epochs=3, dtype=torch.float64, schedule=cosine)
+    plain = ensemble.train(build, members, DATA, epochs=3, dtype=torch.float64)
+    assert not torch.allclose(hist.model.flat, plain.model.flat)  # the schedule did something
+    for i, m in enumerate(members):
+        seed_everything(m.seed)
+        net = build(m).double()
+        opt = make_optimizer(m.kind, net.parameters(), lr=m.lr)
+        train(net, opt, DATA, 3, seed=m.seed, schedule=cosine)
+        assert opt.param_groups[0]["lr"] == m.lr  # restored after training
+        lins = [mod for mod in net.modules() if isinstance(mod, torch.nn.Linear)]
+        for k, lin in enumerate(lins):
+            assert _rel(hist.model.weights[k][i].detach(), lin.weight.detach()) <= 1e-6
