@@ -101,8 +101,9 @@ lab: $(STAMP)  ## JupyterLab on the chapters (ipywidgets work here)
 serve:  ## serve the built site on http://127.0.0.1:8000
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000
 
-bench: $(STAMP)  ## optimizer-step benchmark (ratios against torch.optim.SGD)
+bench: $(STAMP)  ## benchmarks: optimizer step (ratios vs torch), ensemble vs one-at-a-time loop
 	$(BIN)/python benchmarks/optim_step.py
+	$(BIN)/python benchmarks/ensemble.py
 
 pipeline: $(STAMP)  ## wall time of each `make test` phase and its share of the 5-minute budget
 	$(BIN)/python benchmarks/pipeline.py

@@ -10,6 +10,8 @@ Modules, one concept each:
 * :mod:`nag_lib.models`: a configurable deep MLP;
 * :mod:`nag_lib.data`: scikit-learn's bundled digits, split once and for all;
 * :mod:`nag_lib.training`: a correct, seeded training loop that stops on divergence;
+* :mod:`nag_lib.ensemble`: many small MLPs trained as one vectorised model, each as if alone;
+* :mod:`nag_lib.evidence`: the evidence standard as functions (intervals, grids, convergence);
 * :mod:`nag_lib.plotting`: the book's one style and palette;
 * :mod:`nag_lib.widgets`: interactive explorers and their static twins;
 * :mod:`nag_lib.repro`: seeds and thread count, set once per notebook.

@@ -21,7 +21,7 @@ tensors with per-member hyperparameters:
 * ``"adam"`` and ``"nadam"``: as :class:`nag_lib.optim.Adam` and :class:`nag_lib.optim.NAdam`.
 
 A member whose loss turns NaN or infinite is stopped (it takes no further step) and reported in
-:attr:`EnsembleHistory.diverged`; the other members go on.
+``EnsembleHistory.diverged``; the other members go on.
 
 Example
 -------
@@ -40,7 +40,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
@@ -61,7 +61,7 @@ __all__ = [
     "train",
 ]
 
-#: Optimizer kinds a member can use: those of :data:`nag_lib.optim.OPTIMIZERS`.
+#: The optimizer kinds a member can use, those of :data:`nag_lib.optim.OPTIMIZERS`.
 KINDS = OPTIMIZERS
 _NADAM_PSI = 4e-3  # torch.optim.NAdam's default momentum_decay, as nag_lib.optim.NAdam
 _EPS = 1e-8  # Adam's and NAdam's default eps
@@ -328,6 +328,11 @@ class StackedMLP(nn.Module):
         slopes = [m.negative_slope if m.activation == "leaky_relu" else 0.0 for m in nets]
         self.register_buffer("slopes", torch.tensor(slopes, dtype=flat.dtype))
         self._one_slope = len(set(slopes)) == 1
+        self._slope = float(slopes[0])
+        moms = {float(m) for _, _, mom in bn_stats for m in mom.tolist()}
+        self._uniform_bn_momentum = len(moms) <= 1
+        self._bn_momentum = moms.pop() if len(moms) == 1 else 0.1
+        self._cached_layers = self._layers()
 
     def __deepcopy__(self, memo: dict[int, object]) -> StackedMLP:
         """A deep copy whose parameters are views into its own flat buffer again
@@ -351,25 +356,47 @@ class StackedMLP(nn.Module):
         if self.activation == "tanh":
             return torch.tanh(z)
         if self._one_slope:  # one fused kernel, forward and backward
-            return F.leaky_relu(z, float(self.slopes[0]))
+            return F.leaky_relu(z, self._slope)
         return z * torch.where(z.detach() > 0, 1.0, self.slopes[:, None, None])
 
-    def _norm(self, k: int, z: Tensor) -> Tensor:
-        """Batch or layer norm of hidden layer ``k``'s pre-activations ``z`` (M, width, batch)."""
-        j = self._bn_index[k]
-        if j is None:
-            return z
-        w, b, eps = self.norm_weight[j], self.norm_bias[j], self._eps[k]
+    def _layers(self) -> list[tuple[Tensor, Tensor, tuple[object, ...] | None, bool]]:
+        """(weight, bias, norm, residual) of every hidden layer, then (head weight, head bias,
+        None, False): looked up once, not per layer and step through ``nn.Module``'s
+        attribute access (which costs as much as a small kernel)."""
+        layers: list[tuple[Tensor, Tensor, tuple[object, ...] | None, bool]] = []
+        n_hidden = len(self.residual)
+        biases = self._in_flat[n_hidden + 1 : 2 * n_hidden + 2]
+        norm_params = self._in_flat[2 * n_hidden + 2 :]
+        for k, (w, b) in enumerate(zip(self._in_flat[:n_hidden], biases[:n_hidden], strict=True)):
+            j = self._bn_index[k]
+            norm: tuple[object, ...] | None = None
+            if j is not None:
+                norm = (
+                    self.norm_kind[k],
+                    norm_params[2 * j],
+                    norm_params[2 * j + 1],
+                    self._eps[k],
+                    getattr(self, f"running_mean_{j}"),
+                    getattr(self, f"running_var_{j}"),
+                    getattr(self, f"bn_momentum_{j}"),
+                )
+            layers.append((w, b, norm, self.residual[k]))
+        layers.append((self._in_flat[n_hidden], biases[n_hidden], None, False))
+        return layers
+
+    def _norm(self, norm: tuple[object, ...], z: Tensor) -> Tensor:
+        """Batch or layer norm of a hidden layer's pre-activations ``z`` (M, width, batch)."""
+        kind, w, b, eps, rm, rv, moms = norm
+        assert isinstance(w, Tensor) and isinstance(b, Tensor) and isinstance(eps, float)
+        assert isinstance(rm, Tensor) and isinstance(rv, Tensor) and isinstance(moms, Tensor)
         members, width, batch = z.shape
-        if self.norm_kind[k] == "LayerNorm":  # over the units of each row
+        if kind == "LayerNorm":  # over the units of each row
             mean = z.mean(dim=1, keepdim=True)
             centred = z - mean
             var = (centred * centred).mean(dim=1, keepdim=True)
             out: Tensor = centred * torch.rsqrt(var + eps) * w[:, :, None] + b[:, :, None]
             return out
-        rm, rv = getattr(self, f"running_mean_{j}"), getattr(self, f"running_var_{j}")
-        moms = getattr(self, f"bn_momentum_{j}")
-        if not self.training or bool((moms == moms[0]).all()):
+        if not self.training or self._uniform_bn_momentum:
             # One fused kernel: every (member, unit) pair is a channel, normalised over the batch.
             out = F.batch_norm(
                 z.reshape(1, members * width, batch),
@@ -378,7 +405,7 @@ class StackedMLP(nn.Module):
                 w.reshape(-1),
                 b.reshape(-1),
                 training=self.training,
-                momentum=float(moms[0]),
+                momentum=self._bn_momentum,
                 eps=eps,
             )
             return out.view(members, width, batch)
@@ -403,15 +430,17 @@ class StackedMLP(nn.Module):
             x = x.unsqueeze(0).expand(self.members, -1, -1)
         # Activations are kept as (member, unit, example): z = W h + b is one baddbmm with the
         # weights in nn.Linear's (out, in) layout, and batch norm needs no transposed copy.
-        h = x.to(self.weights[0].dtype).transpose(1, 2)
+        *hidden, (head_w, head_b, _, _) = self._cached_layers
+        h = x.to(head_w.dtype).transpose(1, 2)
         pre: list[Tensor] = []
-        last = len(self.weights) - 1
-        for k in range(last):
-            z = self._norm(k, torch.baddbmm(self.biases[k][:, :, None], self.weights[k], h))
+        for w, b, norm, residual in hidden:
+            z = torch.baddbmm(b[:, :, None], w, h)
+            if norm is not None:
+                z = self._norm(norm, z)
             pre.append(z)
             out = self._act(z)
-            h = h + out if self.residual[k] else out
-        return torch.baddbmm(self.biases[last][:, :, None], self.weights[last], h), pre
+            h = h + out if residual else out
+        return torch.baddbmm(head_b[:, :, None], head_w, h), pre
 
     def hidden_inputs(self, x: Tensor) -> list[Tensor]:
         """The input of every hidden activation (after the norm), one (M, batch, width) tensor per
@@ -452,91 +481,123 @@ class StackedMLP(nn.Module):
 # --------------------------------------------------------------------------------------------
 # the stacked optimizers
 # --------------------------------------------------------------------------------------------
-@dataclass
-class _Segment:
-    """Members ``start:stop`` share one optimizer kind; hyperparameters are (members, 1) columns
-    that broadcast over the members' rows of the flat parameter buffer."""
+_FAMILY = {"sgd": "momentum", "heavy_ball": "momentum", "nag": "momentum", "adam": "adam"}
 
-    kind: str
-    start: int
-    stop: int
-    lr: Tensor
-    momentum: Tensor
-    beta1: Tensor
-    beta2: Tensor
-    state: dict[str, Tensor] = field(default_factory=dict)
+
+class _Segment:
+    """Members ``start:stop`` share one update rule; hyperparameters are (members, 1) columns
+    that broadcast over the members' rows of the flat parameter buffer.
+
+    SGD, heavy ball and NAG share one rule, each exact for its own members:
+    :math:`b \\leftarrow \\mu b + g` (:math:`b_1 = g_0`), :math:`\\theta \\leftarrow \\theta -
+    \\alpha (c_g\\, g + c_b\\, b)` with :math:`(c_g, c_b) = (0, 1)` for heavy ball (and for SGD,
+    whose :math:`\\mu = 0` makes :math:`b = g`) and :math:`(1, \\mu)` for NAG; a coefficient of
+    0 or 1 changes no bit. Adam and NAdam each have their own rule.
+    """
+
+    def __init__(self, members: Sequence[Member], start: int, dtype: torch.dtype) -> None:
+        self.start, self.stop = start, start + len(members)
+        self.family = _FAMILY.get(members[0].kind, members[0].kind)
+
+        def col(vals: list[float]) -> Tensor:
+            return torch.tensor(vals, dtype=dtype)[:, None]
+
+        self.lr = col([m.lr for m in members])
+        self.neg_lr = -self.lr  # times the alive mask, refreshed when a member stops
+        self.momentum = col([0.0 if m.kind == "sgd" else m.momentum for m in members])
+        self.c_grad = col([1.0 if m.kind == "nag" else 0.0 for m in members])
+        self.c_buf = col([m.momentum if m.kind == "nag" else 1.0 for m in members])
+        self.beta1 = col([m.betas[0] for m in members])
+        self.beta2 = col([m.betas[1] for m in members])
+        self.one_minus_b1, self.one_minus_b2 = 1 - self.beta1, 1 - self.beta2
+        betas = {m.betas for m in members}
+        self.betas = betas.pop() if len(betas) == 1 else None  # as floats, when all share them
+        self.state: dict[str, Tensor] = {}
+
+    def refresh(self, alive: Tensor) -> None:
+        """Zero the learning rate of the members that were stopped."""
+        self.neg_lr = -self.lr * alive[self.start : self.stop, None].to(self.lr.dtype)
+
+    @torch.no_grad()
+    def step(self, flat: Tensor, flat_grad: Tensor, step: int, factor: float) -> None:
+        """Step ``step`` (1-based) of these members, on their rows of the flat buffers.
+
+        The equations are those of :mod:`nag_lib.optim` with each scalar hyperparameter replaced
+        by a column of per-member values, written with as few passes over memory as the
+        arithmetic allows (``addcmul_`` folds a product into the update). ``factor`` scales every
+        rate (a schedule).
+        """
+        p, g = flat[self.start : self.stop], flat_grad[self.start : self.stop]
+        st = self.state
+        if self.family == "momentum":
+            buf = st.get("buf")
+            if buf is None:  # b_1 = g_0
+                buf = st["buf"] = g.clone()
+            else:  # b = mu b + g
+                buf.mul_(self.momentum).add_(g)
+            update = torch.addcmul(self.c_grad * g, buf, self.c_buf)  # c_g g + c_b b
+            p.addcmul_(update, self.neg_lr, value=factor)
+            return
+        if not st:
+            st["m"], st["v"] = torch.zeros_like(p), torch.zeros_like(p)
+        m, v = st["m"], st["v"]
+        m.lerp_(g, self.one_minus_b1)  # m = b1 m + (1 - b1) g
+        v.lerp_(g * g, self.one_minus_b2)  # v = b2 v + (1 - b2) g^2
+        if self.betas is not None:  # one pair of betas: the bias corrections are scalars
+            self._adaptive_scalar(p, g, m, v, step, factor, *self.betas)
+            return
+        bias2 = 1 - self.beta2**step
+        if self.family == "adam":  # p = p - lr/(1 - b1^t) m / (sqrt(v)/sqrt(1 - b2^t) + eps)
+            denom = v.sqrt().mul_(torch.rsqrt(bias2)).add_(_EPS)
+            p.addcmul_(m.div(denom), self.neg_lr / (1 - self.beta1**step), value=factor)
+            return
+        b1 = self.beta1  # NAdam's momentum schedule
+        mu = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))
+        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
+        prod = self.state["mu_product"] = (
+            self.state["mu_product"] * mu if "mu_product" in self.state else mu
+        )
+        denom = v.div(bias2).sqrt_().add_(_EPS)
+        p.addcmul_(g.div(denom), self.neg_lr * (1.0 - mu) / (1.0 - prod), value=factor)
+        p.addcmul_(m.div(denom), self.neg_lr * mu_next / (1.0 - prod * mu_next), value=factor)
+
+    def _adaptive_scalar(
+        self,
+        p: Tensor,
+        g: Tensor,
+        m: Tensor,
+        v: Tensor,
+        step: int,
+        factor: float,
+        b1: float,
+        b2: float,
+    ) -> None:
+        """Adam's or NAdam's step when every member has the same betas (the same equations)."""
+        bias2 = 1 - b2**step
+        if self.family == "adam":
+            denom = v.sqrt().mul_(1 / math.sqrt(bias2)).add_(_EPS)
+            p.addcmul_(m.div(denom), self.neg_lr, value=factor / (1 - b1**step))
+            return
+        mu = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))
+        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
+        self.mu_product = getattr(self, "mu_product", 1.0) * mu
+        prod = self.mu_product
+        denom = v.div(bias2).sqrt_().add_(_EPS)
+        p.addcmul_(g.div(denom), self.neg_lr, value=factor * (1.0 - mu) / (1.0 - prod))
+        p.addcmul_(m.div(denom), self.neg_lr, value=factor * mu_next / (1.0 - prod * mu_next))
 
 
 def _segments(members: Sequence[Member], dtype: torch.dtype) -> list[_Segment]:
-    """Runs of consecutive members of one kind (a :func:`grid` gives one run per kind)."""
+    """Runs of consecutive members that share an update rule (one run per rule for a
+    :func:`grid`, whose members are ordered by kind)."""
     segs: list[_Segment] = []
     start = 0
     for i in range(1, len(members) + 1):
-        if i == len(members) or members[i].kind != members[start].kind:
-            chunk = members[start:i]
-
-            def col(vals: list[float]) -> Tensor:
-                return torch.tensor(vals, dtype=dtype)[:, None]
-
-            segs.append(
-                _Segment(
-                    members[start].kind,
-                    start,
-                    i,
-                    lr=col([m.lr for m in chunk]),
-                    momentum=col([m.momentum for m in chunk]),
-                    beta1=col([m.betas[0] for m in chunk]),
-                    beta2=col([m.betas[1] for m in chunk]),
-                )
-            )
+        family = _FAMILY.get(members[start].kind, members[start].kind)
+        if i == len(members) or _FAMILY.get(members[i].kind, members[i].kind) != family:
+            segs.append(_Segment(members[start:i], start, dtype))
             start = i
     return segs
-
-
-@torch.no_grad()
-def _step(
-    seg: _Segment, flat: Tensor, flat_grad: Tensor, step: int, alive: Tensor, factor: float = 1.0
-) -> None:
-    """Step ``step`` (1-based) of the members of ``seg``, on their rows of the flat buffers.
-
-    The equations are those of :mod:`nag_lib.optim` with each scalar hyperparameter replaced by
-    a column of per-member values, written with as few passes over memory as the arithmetic
-    allows (``addcmul_`` folds a product into the update); a stopped member (``alive`` False)
-    gets a zero learning rate. ``factor`` scales every rate (a schedule).
-    """
-    p, g = flat[seg.start : seg.stop], flat_grad[seg.start : seg.stop]
-    neg_lr = -(seg.lr * factor) * alive[seg.start : seg.stop, None].to(seg.lr.dtype)
-    st = seg.state
-    if seg.kind == "sgd":  # p = p - lr g
-        p.addcmul_(g, neg_lr)
-        return
-    if seg.kind in ("heavy_ball", "nag"):
-        buf = st.get("buf")
-        if buf is None:  # b_1 = g_0
-            buf = st["buf"] = g.clone()
-        else:  # b = mu b + g
-            buf.mul_(seg.momentum).add_(g)
-        if seg.kind == "heavy_ball":  # p = p - lr b
-            p.addcmul_(buf, neg_lr)
-        else:  # p = p - lr (g + mu b)
-            p.addcmul_(torch.addcmul(g, buf, seg.momentum), neg_lr)
-        return
-    b1, b2 = seg.beta1, seg.beta2
-    if not st:
-        st["m"], st["v"] = torch.zeros_like(p), torch.zeros_like(p)
-    m, v = st["m"], st["v"]
-    m.lerp_(g, 1 - b1)  # m = b1 m + (1 - b1) g
-    v.lerp_(g * g, 1 - b2)  # v = b2 v + (1 - b2) g^2
-    if seg.kind == "adam":  # p = p - lr/(1 - b1^t) m / (sqrt(v)/sqrt(1 - b2^t) + eps)
-        denom = v.sqrt().mul_(torch.rsqrt(1 - b2**step)).add_(_EPS)
-        p.addcmul_(m.div(denom), neg_lr / (1 - b1**step))
-        return
-    mu = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))  # NAdam's momentum schedule
-    mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
-    prod = st["mu_product"] = st["mu_product"] * mu if "mu_product" in st else mu
-    denom = v.mul(1 / (1 - b2**step)).sqrt_().add_(_EPS)
-    p.addcmul_(g.div(denom), neg_lr * (1.0 - mu) / (1.0 - prod))
-    p.addcmul_(m.div(denom), neg_lr * mu_next / (1.0 - prod * mu_next))
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,12 +609,14 @@ class EnsembleHistory:
 
     * ``step_loss`` (steps, M): each member's mini-batch loss at every step (NaN once stopped);
     * ``train_loss`` (epochs, M): mean mini-batch loss of each epoch, as
-      :attr:`nag_lib.training.History.train_loss`;
+      ``nag_lib.training.History.train_loss``;
     * ``grad_norms`` (records, M, layers): Frobenius norm of every linear layer's weight gradient,
       input side first, before the step, at the steps listed in ``grad_norm_steps``;
-    * ``eval_epochs``: the epochs (1-based count of epochs done) after which the model was scored;
-      ``val_loss``, ``val_accuracy``, ``test_loss``, ``test_accuracy`` (evals, M) are the scores
-      (the validation ones are NaN where the data has no validation set);
+    * ``eval_epochs``: the epochs (1-based count of epochs done) after which the model was scored
+      on the validation set: ``val_loss``, ``val_accuracy`` (evals, M), NaN where the data has no
+      validation set;
+    * ``test_loss``, ``test_accuracy`` (1, M): the test set, scored once, after the last epoch
+      (it takes part in no choice, so there is nothing to score it for before);
     * ``layer_shift`` (evals, M, layers): ``||W - W_start|| / ||W_start||`` of every linear layer;
     * ``diverged``: member index -> message, for every member that was stopped.
     """
@@ -683,7 +746,8 @@ def train(
     copied, the optimizers start afresh, and ``build`` is not called. It must hold one network
     per member.
 
-    Runs on the caller's thread count (set it with :func:`nag_lib.repro.setup`).
+    Training runs on one intra-op thread (:func:`nag_lib.repro.one_thread`), whatever the
+    caller set, so that the numbers do not depend on the machine.
     """
     if not callable(build):
         raise TypeError(f"build must be callable, got {type(build).__name__}")
@@ -729,6 +793,7 @@ def train(
     start_norm = _slice_norms(flat0, weight_slices)
     alive = torch.ones(big_m, dtype=torch.bool)
     diverged: dict[int, str] = {}
+    stopped_at: dict[int, int] = {}  # member -> the step whose loss was not finite
     gens = {s: torch.Generator().manual_seed(s) for s in sorted({m.seed for m in members})}
     seed_row = torch.tensor([sorted(gens).index(m.seed) for m in members])
     steps_per_epoch = math.ceil(n / batch_size)
@@ -754,16 +819,19 @@ def train(
                 y = y_tr[idx]
                 losses = _member_losses(logits, y)
                 value = losses.detach()
-                bad = alive & ~torch.isfinite(value)
-                if bad.any():
+                finite = torch.isfinite(value)
+                if not bool(finite.all()) and bool((bad := alive & ~finite).any()):
                     for i in bad.nonzero().flatten().tolist():
+                        stopped_at[i] = step
                         diverged[i] = (
                             f"member {i} ({members[i].kind}, lr={members[i].lr:g}, "
                             f"seed {members[i].seed}) diverged: loss = {float(value[i])} at epoch "
                             f"{epoch}, step {step}; it was stopped there (lower its learning rate)"
                         )
                     alive &= ~bad
-                torch.autograd.backward((losses * alive).sum())
+                    for seg in segments:
+                        seg.refresh(alive)
+                torch.autograd.backward((losses * alive).sum() if diverged else losses.sum())
                 torch.cat(
                     [p.grad.reshape(big_m, -1) for p in model._in_flat],  # type: ignore[union-attr]
                     dim=1,
@@ -775,21 +843,25 @@ def train(
                 step += 1
                 factor = 1.0 if schedule is None else schedule((step - 1) / total_steps)
                 for seg in segments:
-                    _step(seg, model.flat, model.flat_grad, step, alive, factor)
-                step_loss[step - 1] = torch.where(alive, value, nan_row)
+                    seg.step(model.flat, model.flat_grad, step, factor)
+                step_loss[step - 1] = value
                 total += value * idx.shape[1]
             train_loss[epoch] = torch.where(alive, total / n, nan_row)
             if (epoch + 1) % eval_every == 0 or epoch == epochs - 1:
                 eval_epochs.append(epoch + 1)
-                tl, ta = _scores(model, x_te, y_te)
                 if x_va is not None and y_va is not None:
                     vl, va = _scores(model, x_va, y_va)
                 else:
                     vl, va = nan_row, nan_row
                 shift = _slice_norms(model.flat - flat0, weight_slices) / start_norm
-                for key, v in (("vl", vl), ("va", va), ("tl", tl), ("ta", ta)):
+                scores = [("vl", vl), ("va", va)]
+                if epoch == epochs - 1:  # the test set is scored once, after training
+                    scores += list(zip(("tl", "ta"), _scores(model, x_te, y_te), strict=True))
+                for key, v in scores:
                     evals[key].append(torch.where(alive, v, nan_row))
                 evals["shift"].append(torch.where(alive[:, None], shift, nan_row[:, None]))
+    for i, at in stopped_at.items():
+        step_loss[at:, i] = math.nan
     layers = n_lin
     return EnsembleHistory(
         members=members,

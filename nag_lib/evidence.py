@@ -46,7 +46,7 @@ class Interval:
 
     @property
     def half_width(self) -> float:
-        """Half the interval's width: the ``±`` of ``mean ± half_width``."""
+        """Half the width of the interval (the ``±`` in ``mean ± half_width``)."""
         return (self.high - self.low) / 2
 
     def separated_from(self, other: Interval) -> bool:
@@ -123,6 +123,9 @@ def choose(grid: Sequence[float], scores: Sequence[float] | np.ndarray) -> Choic
     """
     if isinstance(grid, (str, bytes)) or not isinstance(grid, Sequence):
         raise TypeError(f"grid must be a sequence of numbers, got {type(grid).__name__}")
+    for v in grid:
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"grid must hold numbers, got {v!r}")
     s = np.asarray(scores, dtype=np.float64).ravel()
     if len(grid) < 2 or s.size != len(grid):
         raise ValueError(
@@ -139,10 +142,13 @@ def plateaued(
 ) -> bool:
     """Whether a training-loss curve has stopped moving over its last ``tail`` of training.
 
-    The change over the tail, ``|L_end - L_(1-tail)|``, must be below ``rel`` times the total
-    decrease ``L_start - L_end`` or below ``atol`` (in the loss's units), whichever is larger: a
-    run that learned has used up at least 95 % of its progress, and a run that learned nothing
-    (a vanished gradient) is flat. A curve with a NaN (divergence) has not plateaued.
+    The curve is cut into windows of ``tail`` of its length (at least one point). The mean over
+    the last window must differ from the mean over the window before it by less than ``rel`` times
+    the total decrease (first window's mean minus last window's), or by less than ``atol`` in the
+    loss's units, whichever is larger: a run that learned has used up at least 95 % of its
+    progress, and a run that learned nothing (a vanished gradient) is flat. Averaging over windows
+    keeps the noise of single mini-batches (or of batch norm's batch statistics) from deciding.
+    A curve with a NaN (divergence) has not plateaued.
 
     >>> plateaued([2.3, 1.0, 0.5, 0.3, 0.25, 0.24, 0.235, 0.232, 0.231, 0.2305])
     True
@@ -152,11 +158,11 @@ def plateaued(
     c = np.asarray(curve, dtype=np.float64).ravel()
     if c.size < 2:
         raise ValueError(f"curve must hold at least 2 values, got {c.size}")
-    t = _check_number("tail", tail, low=0.0, high=1.0, low_open=True, high_open=True)
+    t = _check_number("tail", tail, low=0.0, high=0.5, low_open=True)
     r = _check_number("rel", rel, low=0.0)
     a = _check_number("atol", atol, low=0.0)
     if not np.all(np.isfinite(c)):
         return False
-    k = min(c.size - 2, round((1 - t) * (c.size - 1)))
-    change = abs(c[-1] - c[k])
-    return bool(change <= max(r * max(c[0] - c[-1], 0.0), a))
+    w = max(1, round(t * c.size))
+    last, before, first = c[-w:].mean(), c[-2 * w : -w].mean(), c[:w].mean()
+    return bool(abs(last - before) <= max(r * max(first - last, 0.0), a))

@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from nag_lib.data import Split
 from nag_lib.gradflow import layer_grad_norms
-from nag_lib.optim import _check_positive_int, make_optimizer
+from nag_lib.optim import _check_number, _check_positive_int, make_optimizer
 from nag_lib.repro import one_thread, seed_everything
 
 __all__ = [
@@ -83,9 +83,7 @@ def cosine(progress: float) -> float:
     >>> [round(cosine(p), 3) for p in (0.0, 0.5, 0.9)]
     [1.0, 0.5, 0.024]
     """
-    p = float(progress)
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"Invalid progress value: {progress} (must be in [0, 1])")
+    p = _check_number("progress", progress, low=0.0, high=1.0)
     return 0.5 * (1.0 + math.cos(math.pi * p))
 
 

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, arrays
 
 from nag_lib.activations import (
-    SlopeEnsemble,
     leaky_relu,
     leaky_relu_gain,
     leaky_relu_grad,
@@ -23,12 +22,7 @@ from nag_lib.activations import (
     source_leaky_formula,
     source_leaky_formula_grad,
     tanh_grad,
-    train_ensemble,
 )
-from nag_lib.data import Split
-from nag_lib.gradflow import dead_unit_fraction
-from nag_lib.models import MLP
-from nag_lib.training import accuracy, train
 
 DTYPES = {"float32": (np.float32, torch.float32), "float64": (np.float64, torch.float64)}
 slopes = st.floats(min_value=0.0, max_value=1.0, exclude_max=True, allow_nan=False)
@@ -219,161 +213,3 @@ def test_source_formula_rejects_non_finite_coefficients() -> None:
         source_leaky_formula(torch.ones(2), alpha=float("inf"))
     with pytest.raises(ValueError, match="b"):
         source_leaky_formula_grad(torch.ones(2), b=float("nan"))
-
-
-# --------------------------------------------------------------------------------------------
-# SlopeEnsemble / train_ensemble: many networks at once, each exactly as if trained alone
-# --------------------------------------------------------------------------------------------
-def _nets(slopes: tuple[float, ...] = (0.0, 0.01, 0.3), depth: int = 2) -> list[MLP]:
-    nets = []
-    for i, a in enumerate(slopes):
-        torch.manual_seed(i)
-        act = "leaky_relu" if a else "relu"
-        nets.append(MLP(6, 3, depth=depth, width=5, activation=act, init="he", negative_slope=a))
-    return [n.double() for n in nets]
-
-
-def _split(n: int = 40, seed: int = 0) -> Split:
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 6, generator=g, dtype=torch.float64)
-    y = torch.randint(3, (n,), generator=g)
-    return Split(x_train=x, y_train=y, x_test=x[:10], y_test=y[:10])
-
-
-def test_ensemble_members_compute_exactly_what_their_networks_compute() -> None:
-    nets, x = _nets(), _split().x_train
-    ens = SlopeEnsemble(nets)
-    out = ens(x)
-    assert out.shape == (3, 40, 3) and ens.members == 3
-    for m, net in enumerate(nets):
-        assert torch.allclose(out[m], net(x), rtol=0, atol=1e-12)
-    assert ens.slopes.tolist() == [0.0, 0.01, 0.3]
-
-
-def test_ensemble_dead_fractions_equal_gradflow_dead_unit_fraction() -> None:
-    nets, x = _nets(depth=3), _split().x_train
-    with torch.no_grad():  # push some units to the negative side for every input
-        for net in nets:
-            net.hidden[0][0].bias[:2] = -50.0
-            net.hidden[1][0].bias[:1] = -50.0
-    dead = SlopeEnsemble(nets).dead_fractions(x)
-    assert dead.shape == (3, 3)
-    for m, net in enumerate(nets):
-        assert dead[m].tolist() == pytest.approx(dead_unit_fraction(net, x), abs=1e-7)
-    assert dead[0, 0].item() == pytest.approx(0.4)
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda p: torch.optim.SGD(p, lr=0.1),
-        lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9),
-        lambda p: torch.optim.Adam(p, lr=0.01),
-    ],
-    ids=["sgd", "momentum", "adam"],
-)
-def test_train_ensemble_trains_each_member_as_nag_lib_training_train_would_alone(
-    make: Callable[..., torch.optim.Optimizer],
-) -> None:
-    data = _split()
-    nets = _nets()
-    ens = SlopeEnsemble(nets)
-    losses = train_ensemble(ens, make(ens.parameters()), data.x_train, data.y_train, 3, 16, 7)
-    assert losses.shape == (3,) and torch.isfinite(losses).all()
-    for m, net in enumerate(nets):
-        hist = train(net, make(net.parameters()), data, epochs=3, batch_size=16, seed=7)
-        assert losses[m].item() == pytest.approx(hist.train_loss[-1], rel=1e-9)
-        weights = [lin.weight for lin in net.modules() if isinstance(lin, torch.nn.Linear)]
-        for k, w in enumerate(weights):
-            assert torch.allclose(ens.weights[k][m].T, w, rtol=0, atol=1e-10)
-        acc = accuracy(net, data.x_test, data.y_test)
-        assert ens.accuracy(data.x_test, data.y_test)[m].item() == pytest.approx(acc)
-
-
-def test_a_dead_relu_unit_gets_zero_gradient_and_never_moves_but_a_leaky_one_does() -> None:
-    nets = _nets(slopes=(0.0, 0.01))
-    with torch.no_grad():
-        for net in nets:
-            net.hidden[0][0].bias[0] = -100.0  # unit 0 of layer 1: negative for every input
-    ens, data = SlopeEnsemble(nets), _split()
-    before = ens.weights[0][:, :, 0].clone()
-    train_ensemble(ens, torch.optim.SGD(ens.parameters(), lr=0.5), data.x_train, data.y_train, 2)
-    after = ens.weights[0][:, :, 0]
-    assert torch.equal(after[0], before[0])  # ReLU: exactly zero gradient, exactly no update
-    assert not torch.equal(after[1], before[1])  # Leaky ReLU: the unit still learns
-
-
-def test_ensemble_rejects_networks_it_cannot_batch() -> None:
-    torch.manual_seed(0)
-    with pytest.raises(TypeError, match="non-empty sequence"):
-        SlopeEnsemble([])
-    with pytest.raises(TypeError, match="models"):
-        SlopeEnsemble(MLP(6, 3, depth=1, width=5))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"models\[0\]"):
-        SlopeEnsemble(["net"])  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="Sigmoid"):
-        SlopeEnsemble([MLP(6, 3, depth=1, width=5, activation="sigmoid")])
-    with pytest.raises(ValueError, match="LayerNorm"):
-        SlopeEnsemble([MLP(6, 3, depth=1, width=5, norm="layer")])
-    with pytest.raises(ValueError, match="ResidualBlock"):
-        SlopeEnsemble([MLP(6, 3, depth=2, width=5, residual=True)])
-    with pytest.raises(ValueError, match="same layer shapes"):
-        SlopeEnsemble([MLP(6, 3, depth=1, width=5), MLP(6, 3, depth=1, width=4)])
-    with pytest.raises(ValueError, match="alternate"):
-        SlopeEnsemble([torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())])
-    with pytest.raises(ValueError, match="mixes negative slopes"):
-        SlopeEnsemble(
-            [
-                torch.nn.Sequential(
-                    torch.nn.Linear(2, 2),
-                    torch.nn.LeakyReLU(0.1),
-                    torch.nn.Linear(2, 2),
-                    torch.nn.ReLU(),
-                    torch.nn.Linear(2, 1),
-                )
-            ]
-        )
-    with pytest.raises(ValueError, match="without bias"):
-        SlopeEnsemble([MLP(6, 3, depth=1, width=5, bias=False)])
-
-
-def test_ensemble_and_its_training_name_bad_arguments() -> None:
-    ens, data = SlopeEnsemble(_nets()), _split()
-    opt = torch.optim.SGD(ens.parameters(), lr=0.1)
-    x, y = data.x_train, data.y_train
-    with pytest.raises(ValueError, match="x must be a"):
-        ens(x[0])
-    with pytest.raises(ValueError, match="y must be"):
-        ens.accuracy(x, y[:3])
-    with pytest.raises(TypeError, match="ensemble"):
-        train_ensemble(_nets()[0], opt, x, y, 1)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="optimizer"):
-        train_ensemble(ens, "sgd", x, y, 1)  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="epochs"):
-        train_ensemble(ens, opt, x, y, 1.5)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="epochs"):
-        train_ensemble(ens, opt, x, y, 0)
-    with pytest.raises(ValueError, match="same number of rows"):
-        train_ensemble(ens, opt, x, y[:5], 1)
-    other = torch.optim.SGD(_nets()[0].parameters(), lr=0.1)
-    with pytest.raises(ValueError, match=r"ensemble\.parameters"):
-        train_ensemble(ens, other, x, y, 1)
-
-
-def test_hidden_inputs_are_the_pre_activations_of_each_member() -> None:
-    nets, x = _nets(depth=3), _split().x_train
-    pre = SlopeEnsemble(nets).hidden_inputs(x)
-    assert [tuple(z.shape) for z in pre] == [(3, 40, 5)] * 3
-    for m, net in enumerate(nets):
-        seen: list[torch.Tensor] = []
-        record = seen.append
-        hooks = [
-            mod.register_forward_hook(lambda _m, inp, _o, rec=record: rec(inp[0]))
-            for mod in net.modules()
-            if isinstance(mod, (torch.nn.ReLU, torch.nn.LeakyReLU))
-        ]
-        net(x)
-        for h in hooks:
-            h.remove()
-        for z, ref in zip(pre, seen, strict=True):
-            assert torch.allclose(z[m], ref, rtol=0, atol=1e-12)

@@ -48,6 +48,10 @@ def test_plateaued_tells_a_converged_curve_from_a_falling_one() -> None:
     assert not plateaued(2.3 * np.exp(-t / 100))
     assert plateaued(np.full(50, math.log(10)))  # nothing learned: flat
     assert not plateaued([2.3, 1.0, float("nan"), 0.5])
+    rng = np.random.default_rng(0)  # a settled run whose mini-batch losses are noisy
+    noise = rng.normal(0, 0.05, size=(10, t.size))
+    assert all(plateaued(c) for c in 0.3 + 2.0 * np.exp(-t / 10) + noise)
+    assert not any(plateaued(c) for c in 2.3 - 0.015 * t + noise)  # still falling steadily
 
 
 def test_log_grid_is_log_spaced_and_rounded() -> None:
@@ -73,6 +77,7 @@ def test_log_grid_is_log_spaced_and_rounded() -> None:
         (lambda: choose("ab", [0.1, 0.2]), TypeError, "grid"),
         (lambda: plateaued([1.0]), ValueError, "curve"),
         (lambda: plateaued([2.0, 1.0], tail=0.0), ValueError, "tail"),
+        (lambda: plateaued([2.0, 1.0], tail=0.6), ValueError, "tail"),
         (lambda: Interval(1, 0, 2, 2).separated_from(1.0), TypeError, "other"),
     ],
 )

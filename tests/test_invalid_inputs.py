@@ -28,6 +28,8 @@ from nag_lib import (
     activations,
     cost,
     data,
+    ensemble,
+    evidence,
     gradflow,
     models,
     optim,
@@ -70,10 +72,6 @@ def _draw(v: float) -> Any:
     return fig
 
 
-ENSEMBLE = activations.SlopeEnsemble(
-    [nn.Sequential(nn.Linear(4, 5), nn.LeakyReLU(0.1), nn.Linear(5, 3))]
-)
-ENSEMBLE_OPT = torch.optim.SGD(ENSEMBLE.parameters(), lr=0.1)
 LINEAR_ONLY = nn.Sequential(nn.Linear(4, 2))
 
 
@@ -93,7 +91,7 @@ def _snapshot() -> list[Any]:
         {k: {n: v.clone() for n, v in s.items()} for k, s in OPT.state_dict()["state"].items()},
         [dict(g) for g in OPT.state_dict()["param_groups"]],
         [t.clone() for t in (X, Y, SPLIT.x_test, SPLIT.y_test)],
-        [p.detach().clone() for p in [*ENSEMBLE.parameters(), *LINEAR_ONLY.parameters()]],
+        [p.detach().clone() for p in LINEAR_ONLY.parameters()],
         X0.copy(),
         torch.get_rng_state(),
         np.random.get_state()[1].copy(),  # noqa: NPY002
@@ -164,6 +162,16 @@ def _e(where: str, arg: str, kind: str, call: Callable[[Any], Any]) -> Entry:
 
 
 o, pr, ac, gf, tr, wd, co = optim, problems, activations, gradflow, training, widgets, cost
+en, ev = ensemble, evidence
+
+
+def _tiny(_: Any) -> models.MLP:
+    return models.MLP(4, 3, depth=1, width=4)
+
+
+ONE = [ensemble.Member("sgd", 0.1)]
+TWO_ARCHITECTURES = [models.MLP(4, 3, depth=1), models.MLP(4, 3, depth=2)]
+STACK_OF_ONE = ensemble.StackedMLP([_tiny(None)])
 ENTRIES = [
     # nag_lib.optim: torch optimizers (a fresh parameter each call) and paper forms
     _e("HeavyBall", "params", "params", lambda v: o.HeavyBall(v, lr=0.1)),
@@ -277,7 +285,30 @@ ENTRIES = [
     _e("digits", "test_fraction", "(0,1)", lambda v: data.digits(test_fraction=v)),
     _e("digits", "seed", "int>=0", lambda v: data.digits(seed=v)),
     _e("digits", "standardize", "bool", lambda v: data.digits(standardize=v)),
+    _e("digits", "val_fraction", "[0,1)", lambda v: data.digits(val_fraction=v)),
     _e("seed_everything", "seed", "int>=0", lambda v: repro.seed_everything(v)),
+    _e("train", "schedule", "callable", lambda v: tr.train(MODEL, OPT, SPLIT, 1, schedule=v)),
+    _e("cosine", "progress", "[0,1]", lambda v: tr.cosine(v)),
+    # nag_lib.ensemble
+    _e("Member", "kind", "choice", lambda v: en.Member(v, 0.1)),
+    _e("Member", "lr", "real>0", lambda v: en.Member("sgd", v)),
+    _e("Member", "seed", "int>=0", lambda v: en.Member("sgd", 0.1, seed=v)),
+    _e("Member", "momentum", "[0,1)", lambda v: en.Member("heavy_ball", 0.1, momentum=v)),
+    _e("Member", "betas[0]", "[0,1)", lambda v: en.Member("adam", 0.1, betas=(v, 0.999))),
+    _e("grid", "momentum", "[0,1)", lambda v: en.grid({"heavy_ball": [0.1]}, [0], momentum=v)),
+    _e("members", "lr", "real>0", lambda v: en.members(["sgd"], [v], [0])),
+    _e("StackedMLP", "models", "module", lambda v: en.StackedMLP(v)),
+    _e("train", "build", "callable", lambda v: en.train(v, ONE, SPLIT, 1)),
+    _e("train", "epochs", "int>=1", lambda v: en.train(_tiny, ONE, SPLIT, v)),
+    _e("train", "batch_size", "int>=1", lambda v: en.train(_tiny, ONE, SPLIT, 1, batch_size=v)),
+    _e("train", "eval_every", "int>=1", lambda v: en.train(_tiny, ONE, SPLIT, 1, eval_every=v)),
+    _e("train", "schedule", "callable", lambda v: en.train(_tiny, ONE, SPLIT, 1, schedule=v)),
+    # nag_lib.evidence
+    _e("mean_ci", "confidence", "(0,1)", lambda v: ev.mean_ci([1.0, 2.0], confidence=v)),
+    _e("log_grid", "low", "real>0", lambda v: ev.log_grid(v, 1.0)),
+    _e("log_grid", "n", "int>=1", lambda v: ev.log_grid(0.1, 1.0, v)),
+    _e("choose", "grid", "callable", lambda v: ev.choose(v, [0.1, 0.2])),
+    _e("plateaued", "rel", "real>=0", lambda v: ev.plateaued([2.0, 1.0, 0.5], rel=v)),
 ]  # fmt: skip
 
 CASES = [
@@ -330,8 +361,6 @@ def test_every_public_callable_has_a_row() -> None:
         "LessardFunction",
         "ResidualBlock",
         "StaticExplorer",
-        "SlopeEnsemble",
-        "train_ensemble",
         "best_lr",
         "best_runs",
         "fit_power_law",
@@ -339,8 +368,25 @@ def test_every_public_callable_has_a_row() -> None:
         "state_buffers_per_parameter",
         "step_writes_per_parameter",
         "iteration_matrix",
+        "one_thread",
+        "EnsembleHistory",
+        "Interval",
+        "Choice",
     }  # fmt: skip  (these take no argument, are data records, or are covered in SPECIAL below)
-    for module in (optim, problems, activations, gradflow, models, training, widgets, cost, data):
+    for module in (
+        optim,
+        problems,
+        activations,
+        gradflow,
+        models,
+        training,
+        widgets,
+        cost,
+        data,
+        ensemble,
+        evidence,
+        repro,
+    ):
         for name in module.__all__:
             obj = getattr(module, name)
             if callable(obj) and not isinstance(obj, type(math)):
@@ -366,7 +412,10 @@ SPECIAL = [
     ("first_last_ratio negative", "norms", ValueError, lambda: gf.first_last_ratio([1.0, -1.0])),
     ("dead_unit_fraction no relu", "model", ValueError, lambda: gf.dead_unit_fraction(LINEAR_ONLY, X)),
     ("relative_times bad baseline", "baseline", ValueError, lambda: co.relative_times({"a": len}, "b")),
-    ("train_ensemble epochs 0", "epochs", ValueError, lambda: ac.train_ensemble(ENSEMBLE, ENSEMBLE_OPT, X, Y, 0)),
+    ("ensemble members of two architectures", "architecture", ValueError, lambda: en.StackedMLP(TWO_ARCHITECTURES)),
+    ("ensemble start of the wrong size", "start", ValueError, lambda: en.train(_tiny, ONE * 2, SPLIT, 1, start=STACK_OF_ONE)),
+    ("members of different lengths", "seeds", ValueError, lambda: en.members(["sgd"], [0.1], [0, 1])),
+    ("mean_ci of a diverged run", "values", ValueError, lambda: ev.mean_ci([0.9, math.nan])),
 ]  # fmt: skip
 
 
