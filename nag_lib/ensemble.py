@@ -203,6 +203,16 @@ def _bias(lin: nn.Linear) -> Tensor:
     return lin.bias.detach()
 
 
+def _norm_param(norm: nn.Module | None, name: str, width: int, dtype: torch.dtype) -> Tensor:
+    """A norm's affine weight or bias, or the identity's (ones, zeros) for a member without one."""
+    if norm is None:
+        return (torch.ones if name == "weight" else torch.zeros)(width, dtype=dtype)
+    param = getattr(norm, name)
+    if not isinstance(param, Tensor):
+        raise ValueError("a norm layer must be BatchNorm1d or LayerNorm with affine weights")
+    return param.detach()
+
+
 def _stack_norms(
     norms: Sequence[nn.Module | None],
 ) -> tuple[Tensor, Tensor, float, tuple[Tensor, Tensor, Tensor]]:
@@ -233,15 +243,35 @@ def _stack_norms(
     return torch.stack(weights), torch.stack(biases), eps, stats
 
 
-def _signature(model: MLP, parts: list[_Part]) -> tuple[object, ...]:
-    family = "relu" if model.activation in ("relu", "leaky_relu") else model.activation
+def _shapes(model: MLP, parts: list[_Part]) -> tuple[object, ...]:
+    """What every member of one stack must share: layer shapes and residual connections."""
     return (
-        family,
         tuple(tuple(lin.weight.shape) for lin, _, _ in parts),
-        tuple(type(n).__name__ if n is not None else None for _, n, _ in parts),
         tuple(r for _, _, r in parts),
         tuple(model.head.weight.shape),
     )
+
+
+def _architecture(model: MLP, parts: list[_Part]) -> tuple[object, ...]:
+    """What members of one block share: the activation family and each layer's norm (kind, eps,
+    and batch norm's running-average momentum)."""
+    family = "relu" if model.activation in ("relu", "leaky_relu") else model.activation
+    norms = tuple(
+        None if n is None else (type(n).__name__, float(n.eps), getattr(n, "momentum", None))
+        for _, n, _ in parts
+    )
+    return (family, norms)
+
+
+@dataclass
+class _Block:
+    """Members ``start:stop`` of a stack share an activation and a norm at every layer."""
+
+    start: int
+    stop: int
+    activation: str
+    slope: float | None  # one Leaky ReLU slope for the whole block, or None
+    norms: list[tuple[str, float, Tensor, Tensor, Tensor] | None]  # per layer: kind, eps, stats
 
 
 class StackedMLP(nn.Module):
@@ -275,39 +305,36 @@ class StackedMLP(nn.Module):
                 raise TypeError(f"models[{i}] must be a nag_lib.models.MLP, got {type(m).__name__}")
             nets.append(m)
         parts = [_hidden_parts(m, i) for i, m in enumerate(nets)]
-        if len({_signature(m, p) for m, p in zip(nets, parts, strict=True)}) != 1:
-            raise ValueError("all models must share one architecture (shapes, activation, norm)")
-        first = nets[0]
-        self.activation = "relu" if first.activation in ("relu", "leaky_relu") else first.activation
+        if len({_shapes(m, p) for m, p in zip(nets, parts, strict=True)}) != 1:
+            raise ValueError(
+                "all models must share one architecture (layer shapes and residual connections)"
+            )
         self.residual = [r for _, _, r in parts[0]]
-        self.norm_kind = [type(n).__name__ if n is not None else None for _, n, _ in parts[0]]
-
         depth = len(parts[0])
+        archs = [_architecture(m, p) for m, p in zip(nets, parts, strict=True)]
         linears = [[p[k][0] for p in parts] for k in range(depth)] + [[m.head for m in nets]]
         stacked = [torch.stack([lin.weight.detach() for lin in layer]) for layer in linears]
         stacked += [torch.stack([_bias(lin) for lin in layer]) for layer in linears]
-        self._bn_index: list[int | None] = []
-        self._eps: list[float] = []
-        bn_stats: list[tuple[Tensor, Tensor, Tensor]] = []
+        dtype = stacked[0].dtype
+        # A layer with a norm in some member gets affine parameters for every member (ones and
+        # zeros where a member has none: unused, their gradient is zero and no optimizer moves them)
+        self._norm_at = [any(p[k][1] is not None for p in parts) for k in range(depth)]
         for k in range(depth):
-            norms = [p[k][1] for p in parts]
-            if norms[0] is None:
-                self._bn_index.append(None)
-                self._eps.append(0.0)
-                continue
-            self._bn_index.append(len(bn_stats))
-            weight, bias, eps, stats = _stack_norms(norms)
-            stacked += [weight, bias]
-            self._eps.append(eps)
-            bn_stats.append(stats)
+            if self._norm_at[k]:
+                width = parts[0][k][0].out_features
+                stacked.append(
+                    torch.stack([_norm_param(p[k][1], "weight", width, dtype) for p in parts])
+                )
+                stacked.append(
+                    torch.stack([_norm_param(p[k][1], "bias", width, dtype) for p in parts])
+                )
         # Every parameter is a view into one (M, P) buffer, and the gradients are gathered into a
         # second one: an optimizer then updates all of a member's parameters with a few
         # operations over its row, instead of a few per parameter tensor.
-        sizes = [t[0].numel() for t in stacked]
         self.offsets = [0]
-        for size in sizes:
-            self.offsets.append(self.offsets[-1] + size)
-        flat = torch.empty(len(nets), self.offsets[-1], dtype=stacked[0].dtype)
+        for t in stacked:
+            self.offsets.append(self.offsets[-1] + t[0].numel())
+        flat = torch.empty(len(nets), self.offsets[-1], dtype=dtype)
         self.flat = flat
         self.flat_grad = torch.zeros_like(flat)
         views = []
@@ -321,18 +348,50 @@ class StackedMLP(nn.Module):
         self.biases = nn.ParameterList(views[n_lin : 2 * n_lin])
         self.norm_weight = nn.ParameterList(views[2 * n_lin :: 2])
         self.norm_bias = nn.ParameterList(views[2 * n_lin + 1 :: 2])
-        for j, (mean, var, mom) in enumerate(bn_stats):
-            self.register_buffer(f"running_mean_{j}", mean)
-            self.register_buffer(f"running_var_{j}", var)
-            self.register_buffer(f"bn_momentum_{j}", mom)
         slopes = [m.negative_slope if m.activation == "leaky_relu" else 0.0 for m in nets]
-        self.register_buffer("slopes", torch.tensor(slopes, dtype=flat.dtype))
-        self._one_slope = len(set(slopes)) == 1
-        self._slope = float(slopes[0])
-        moms = {float(m) for _, _, mom in bn_stats for m in mom.tolist()}
-        self._uniform_bn_momentum = len(moms) <= 1
-        self._bn_momentum = moms.pop() if len(moms) == 1 else 0.1
+        self.register_buffer("slopes", torch.tensor(slopes, dtype=dtype))
+        self.blocks = self._make_blocks(nets, parts, archs, slopes)
         self._cached_layers = self._layers()
+
+    def _make_blocks(
+        self,
+        nets: list[MLP],
+        parts: list[list[_Part]],
+        archs: list[tuple[object, ...]],
+        slopes: list[float],
+    ) -> list[_Block]:
+        """Runs of consecutive members of one architecture, with their running statistics."""
+        blocks: list[_Block] = []
+        start = 0
+        for i in range(1, len(nets) + 1):
+            if i < len(nets) and archs[i] == archs[start]:
+                continue
+            family = str(archs[start][0])
+            block_slopes = set(slopes[start:i])
+            norms: list[tuple[str, float, Tensor, Tensor, Tensor] | None] = []
+            for k in range(len(self.residual)):
+                first = parts[start][k][1]
+                if first is None:
+                    norms.append(None)
+                    continue
+                stats = _stack_norms([p[k][1] for p in parts[start:i]])[3]
+                name = f"running_{len(blocks)}_{k}"
+                self.register_buffer(f"{name}_mean", stats[0])
+                self.register_buffer(f"{name}_var", stats[1])
+                self.register_buffer(f"{name}_momentum", stats[2])
+                norms.append(
+                    (
+                        type(first).__name__,
+                        float(first.eps),
+                        getattr(self, f"{name}_mean"),
+                        getattr(self, f"{name}_var"),
+                        getattr(self, f"{name}_momentum"),
+                    )
+                )
+            one = block_slopes.pop() if len(block_slopes) == 1 else None
+            blocks.append(_Block(start, i, family, one, norms))
+            start = i
+        return blocks
 
     def __deepcopy__(self, memo: dict[int, object]) -> StackedMLP:
         """A deep copy whose parameters are views into its own flat buffer again
@@ -350,45 +409,38 @@ class StackedMLP(nn.Module):
         """Number of networks ``M``."""
         return int(self.weights[0].shape[0])
 
-    def _act(self, z: Tensor) -> Tensor:
-        if self.activation == "sigmoid":
+    def _act(self, block: _Block, z: Tensor) -> Tensor:
+        if block.activation == "sigmoid":
             return torch.sigmoid(z)
-        if self.activation == "tanh":
+        if block.activation == "tanh":
             return torch.tanh(z)
-        if self._one_slope:  # one fused kernel, forward and backward
-            return F.leaky_relu(z, self._slope)
-        return z * torch.where(z.detach() > 0, 1.0, self.slopes[:, None, None])
+        if block.slope is not None:  # one fused kernel, forward and backward
+            return F.leaky_relu(z, block.slope)
+        slopes = self.slopes[block.start : block.stop, None, None]
+        return z * torch.where(z.detach() > 0, 1.0, slopes)
 
-    def _layers(self) -> list[tuple[Tensor, Tensor, tuple[object, ...] | None, bool]]:
-        """(weight, bias, norm, residual) of every hidden layer, then (head weight, head bias,
-        None, False): looked up once, not per layer and step through ``nn.Module``'s
-        attribute access (which costs as much as a small kernel)."""
-        layers: list[tuple[Tensor, Tensor, tuple[object, ...] | None, bool]] = []
+    def _layers(self) -> list[tuple[Tensor, Tensor, Tensor | None, Tensor | None, bool]]:
+        """(weight, bias, norm weight, norm bias, residual) of every hidden layer, then the head's:
+        looked up once, not per layer and step through ``nn.Module``'s attribute access (which
+        costs as much as a small kernel)."""
         n_hidden = len(self.residual)
-        biases = self._in_flat[n_hidden + 1 : 2 * n_hidden + 2]
-        norm_params = self._in_flat[2 * n_hidden + 2 :]
-        for k, (w, b) in enumerate(zip(self._in_flat[:n_hidden], biases[:n_hidden], strict=True)):
-            j = self._bn_index[k]
-            norm: tuple[object, ...] | None = None
-            if j is not None:
-                norm = (
-                    self.norm_kind[k],
-                    norm_params[2 * j],
-                    norm_params[2 * j + 1],
-                    self._eps[k],
-                    getattr(self, f"running_mean_{j}"),
-                    getattr(self, f"running_var_{j}"),
-                    getattr(self, f"bn_momentum_{j}"),
-                )
-            layers.append((w, b, norm, self.residual[k]))
-        layers.append((self._in_flat[n_hidden], biases[n_hidden], None, False))
+        weights, biases = (
+            self._in_flat[: n_hidden + 1],
+            self._in_flat[n_hidden + 1 : 2 * n_hidden + 2],
+        )
+        norm_params = iter(self._in_flat[2 * n_hidden + 2 :])
+        layers: list[tuple[Tensor, Tensor, Tensor | None, Tensor | None, bool]] = []
+        for k in range(n_hidden):
+            nw, nb = (next(norm_params), next(norm_params)) if self._norm_at[k] else (None, None)
+            layers.append((weights[k], biases[k], nw, nb, self.residual[k]))
+        layers.append((weights[n_hidden], biases[n_hidden], None, None, False))
         return layers
 
-    def _norm(self, norm: tuple[object, ...], z: Tensor) -> Tensor:
-        """Batch or layer norm of a hidden layer's pre-activations ``z`` (M, width, batch)."""
-        kind, w, b, eps, rm, rv, moms = norm
-        assert isinstance(w, Tensor) and isinstance(b, Tensor) and isinstance(eps, float)
-        assert isinstance(rm, Tensor) and isinstance(rv, Tensor) and isinstance(moms, Tensor)
+    def _norm(
+        self, norm: tuple[str, float, Tensor, Tensor, Tensor], z: Tensor, w: Tensor, b: Tensor
+    ) -> Tensor:
+        """Batch or layer norm of one block's pre-activations ``z`` (members, width, batch)."""
+        kind, eps, rm, rv, moms = norm
         members, width, batch = z.shape
         if kind == "LayerNorm":  # over the units of each row
             mean = z.mean(dim=1, keepdim=True)
@@ -396,31 +448,22 @@ class StackedMLP(nn.Module):
             var = (centred * centred).mean(dim=1, keepdim=True)
             out: Tensor = centred * torch.rsqrt(var + eps) * w[:, :, None] + b[:, :, None]
             return out
-        if not self.training or self._uniform_bn_momentum:
-            # One fused kernel: every (member, unit) pair is a channel, normalised over the batch.
-            out = F.batch_norm(
-                z.reshape(1, members * width, batch),
-                rm.view(-1),
-                rv.view(-1),
-                w.reshape(-1),
-                b.reshape(-1),
-                training=self.training,
-                momentum=self._bn_momentum,
-                eps=eps,
-            )
-            return out.view(members, width, batch)
-        mean = z.mean(dim=2, keepdim=True)  # members with different running-average momenta
-        centred = z - mean
-        var = (centred * centred).mean(dim=2, keepdim=True)
-        with torch.no_grad():
-            mom = moms[:, None]
-            rm.mul_(1 - mom).add_(mom * mean[:, :, 0])
-            rv.mul_(1 - mom).add_(mom * var[:, :, 0] * (batch / max(batch - 1, 1)))
-        normed: Tensor = centred * torch.rsqrt(var + eps) * w[:, :, None] + b[:, :, None]
-        return normed
+        # One fused kernel: every (member, unit) pair is a channel, normalised over the batch.
+        out = F.batch_norm(
+            z.reshape(1, members * width, batch),
+            rm.view(-1),
+            rv.view(-1),
+            w.reshape(-1),
+            b.reshape(-1),
+            training=self.training,
+            momentum=float(moms[0]),
+            eps=eps,
+        )
+        return out.view(members, width, batch)
 
-    def _run(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """Logits (M, classes, batch) and hidden pre-activations (M, width, batch) for ``x``."""
+    def _run(self, x: Tensor, keep_pre: bool = False) -> tuple[Tensor, list[Tensor]]:
+        """Logits (M, classes, batch), and with ``keep_pre`` the hidden pre-activations
+        (M, width, batch) for ``x``."""
         if not isinstance(x, Tensor) or x.ndim not in (2, 3):
             shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
             raise ValueError(
@@ -430,22 +473,32 @@ class StackedMLP(nn.Module):
             x = x.unsqueeze(0).expand(self.members, -1, -1)
         # Activations are kept as (member, unit, example): z = W h + b is one baddbmm with the
         # weights in nn.Linear's (out, in) layout, and batch norm needs no transposed copy.
-        *hidden, (head_w, head_b, _, _) = self._cached_layers
+        *hidden, (head_w, head_b, _, _, _) = self._cached_layers
         h = x.to(head_w.dtype).transpose(1, 2)
         pre: list[Tensor] = []
-        for w, b, norm, residual in hidden:
+        for k, (w, b, nw, nb, residual) in enumerate(hidden):
             z = torch.baddbmm(b[:, :, None], w, h)
-            if norm is not None:
-                z = self._norm(norm, z)
-            pre.append(z)
-            out = self._act(z)
+            zs, outs = [], []
+            for block in self.blocks:  # one block: the whole stack, no slicing
+                whole = len(self.blocks) == 1
+                zb = z if whole else z[block.start : block.stop]
+                norm = block.norms[k]
+                if norm is not None:
+                    assert nw is not None and nb is not None
+                    rows = slice(block.start, block.stop)
+                    zb = self._norm(norm, zb, nw if whole else nw[rows], nb if whole else nb[rows])
+                zs.append(zb)
+                outs.append(self._act(block, zb))
+            out = outs[0] if len(outs) == 1 else torch.cat(outs)
+            if keep_pre:
+                pre.append(zs[0] if len(zs) == 1 else torch.cat(zs))
             h = h + out if residual else out
         return torch.baddbmm(head_b[:, :, None], head_w, h), pre
 
     def hidden_inputs(self, x: Tensor) -> list[Tensor]:
         """The input of every hidden activation (after the norm), one (M, batch, width) tensor per
         hidden layer, input side first. Gradients flow through them."""
-        return [z.transpose(1, 2) for z in self._run(x)[1]]
+        return [z.transpose(1, 2) for z in self._run(x, keep_pre=True)[1]]
 
     @torch.no_grad()
     def dead_fractions(self, x: Tensor) -> Tensor:
@@ -455,7 +508,7 @@ class StackedMLP(nn.Module):
         was = self.training
         self.eval()
         try:
-            pre = self._run(x)[1]
+            pre = self._run(x, keep_pre=True)[1]
         finally:
             self.train(was)
         return torch.stack([(z <= 0).all(dim=2).to(z.dtype).mean(dim=1) for z in pre], dim=1)

@@ -78,7 +78,7 @@ def test_every_member_ends_where_it_ends_alone(activation: str, norm: str | None
         assert ((hist.grad_norms[:, i] - norms).abs() / norms).max() <= 1e-6
         assert float(hist.test_accuracy[-1, i]) == pytest.approx(ref.test_accuracy[-1], abs=1e-6)
         for j, bn in enumerate(bns):  # running statistics, used at evaluation, match too
-            assert _rel(getattr(hist.model, f"running_var_{j}")[i], bn.running_var) <= 1e-6
+            assert _rel(getattr(hist.model, f"running_0_{j}_var")[i], bn.running_var) <= 1e-6
 
 
 def test_members_may_differ_in_their_leaky_relu_slope() -> None:
@@ -333,3 +333,33 @@ def test_members_with_their_own_betas_end_where_they_end_alone() -> None:
         opt = (Adam if m.kind == "adam" else NAdam)(net.parameters(), lr=m.lr, betas=m.betas)
         train(net, opt, DATA, 2, seed=m.seed)
         assert _rel(hist.model.weights[0][i].detach(), net.hidden[0][0].weight.detach()) <= 1e-6
+
+
+def test_members_of_different_activations_and_norms_train_together_as_alone() -> None:
+    settings = {
+        "sigmoid": {"activation": "sigmoid"},
+        "leaky": {"activation": "leaky_relu", "init": "he"},
+        "sigmoid+bn": {"activation": "sigmoid", "norm": "batch"},
+        "tanh+ln": {"activation": "tanh", "norm": "layer"},
+    }
+
+    def build(m: Member) -> MLP:
+        return MLP(64, 10, depth=3, width=16, **settings[m.setting])  # type: ignore[arg-type]
+
+    # kinds in the order the optimizer segments need, settings interleaved within each kind
+    members = [
+        Member(kind, lr, seed=2, setting=s)
+        for kind, lr in (("sgd", 0.1), ("nag", 0.02), ("adam", 0.003), ("nadam", 0.003))
+        for s in settings
+    ]
+    hist = ensemble.train(build, members, DATA, epochs=2, batch_size=32, dtype=torch.float64)
+    assert len(hist.model.blocks) == len(members)  # every member its own block here
+    for i, m in enumerate(members):
+        net, ref = _alone(build, m, DATA, epochs=2, batch_size=32)
+        lins = [mod for mod in net.modules() if isinstance(mod, torch.nn.Linear)]
+        for k, lin in enumerate(lins):
+            assert _rel(hist.model.weights[k][i].detach(), lin.weight.detach()) <= 1e-6, (m, k)
+        assert float(hist.test_accuracy[-1, i]) == pytest.approx(ref.test_accuracy[-1], abs=1e-6)
+    grouped = sorted(members, key=lambda m: list(settings).index(str(m.setting)))
+    blocks = ensemble.train(build, grouped, DATA, epochs=1, dtype=torch.float64).model.blocks
+    assert [(b.start, b.stop) for b in blocks] == [(0, 4), (4, 8), (8, 12), (12, 16)]
