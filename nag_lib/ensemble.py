@@ -48,7 +48,7 @@ from torch.nn import functional as F
 
 from nag_lib.data import Split
 from nag_lib.models import MLP, ResidualBlock
-from nag_lib.optim import OPTIMIZERS, _check_number, _check_positive_int
+from nag_lib.optim import OPTIMIZERS, _check_number, _check_positive_int, _scalar_dtype
 from nag_lib.repro import one_thread, seed_everything
 
 __all__ = [
@@ -628,13 +628,16 @@ class _Segment:
         """Adam's or NAdam's step when every member has the same betas (the same equations)."""
         bias2 = 1 - b2**step
         if self.family == "adam":
-            denom = v.sqrt().mul_(1 / math.sqrt(bias2)).add_(_EPS)
+            denom = v.sqrt().div_(math.sqrt(bias2)).add_(_EPS)
             p.addcmul_(m.div(denom), self.neg_lr, value=factor / (1 - b1**step))
             return
         mu = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
-        self.mu_product = getattr(self, "mu_product", 1.0) * mu
-        prod = self.mu_product
+        # The product of the mu's is kept in torch's default scalar dtype, as nag_lib.optim.NAdam
+        # and torch.optim.NAdam keep it (float32 unless the default dtype is float64).
+        before = getattr(self, "mu_product", torch.ones((), dtype=_scalar_dtype()))
+        self.mu_product = before * mu
+        prod = float(self.mu_product)
         denom = v.div(bias2).sqrt_().add_(_EPS)
         p.addcmul_(g.div(denom), self.neg_lr, value=factor * (1.0 - mu) / (1.0 - prod))
         p.addcmul_(m.div(denom), self.neg_lr, value=factor * mu_next / (1.0 - prod * mu_next))
