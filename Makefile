@@ -105,7 +105,7 @@ bench: $(STAMP)  ## benchmarks: optimizer step (ratios vs torch), ensemble vs on
 	$(BIN)/python benchmarks/optim_step.py
 	$(BIN)/python benchmarks/ensemble.py
 
-pipeline: $(STAMP)  ## wall time of each `make test` phase and its share of the 5-minute budget
+pipeline: $(STAMP)  ## wall time of each `make test` phase against the budgets (6 min; 30 s a notebook)
 	$(BIN)/python benchmarks/pipeline.py
 
 clean:  ## remove the build (keeps .venv)
