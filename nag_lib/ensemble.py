@@ -213,34 +213,20 @@ def _norm_param(norm: nn.Module | None, name: str, width: int, dtype: torch.dtyp
     return param.detach()
 
 
-def _stack_norms(
-    norms: Sequence[nn.Module | None],
-) -> tuple[Tensor, Tensor, float, tuple[Tensor, Tensor, Tensor]]:
-    """Stacked affine weight and bias of one layer's norms, their eps, and (for batch norm)
-    the running mean, running variance and running-average momentum of each member."""
-    weights, biases, means, variances, moms = [], [], [], [], []
-    eps = 0.0
+def _running_stats(norms: Sequence[nn.Module | None]) -> tuple[Tensor, Tensor, Tensor]:
+    """The running mean, running variance and running-average momentum of one block's batch
+    norms at one layer, stacked over the members (empty tensors for layer norm)."""
+    means, variances, moms = [], [], []
     for n in norms:
-        if not isinstance(n, (nn.BatchNorm1d, nn.LayerNorm)) or n.weight is None or n.bias is None:
-            raise ValueError("a norm layer must be BatchNorm1d or LayerNorm with affine weights")
-        weights.append(n.weight.detach())
-        biases.append(n.bias.detach())
-        eps = float(n.eps)
         if isinstance(n, nn.BatchNorm1d):
             if n.momentum is None or n.running_mean is None or n.running_var is None:
                 raise ValueError("batch norm needs running statistics with a momentum")
             means.append(n.running_mean.clone())
             variances.append(n.running_var.clone())
             moms.append(float(n.momentum))
-    if means:
-        stats = (
-            torch.stack(means),
-            torch.stack(variances),
-            torch.tensor(moms, dtype=means[0].dtype),
-        )
-    else:
-        stats = (torch.zeros(0), torch.zeros(0), torch.zeros(0))
-    return torch.stack(weights), torch.stack(biases), eps, stats
+    if not means:
+        return torch.zeros(0), torch.zeros(0), torch.zeros(0)
+    return torch.stack(means), torch.stack(variances), torch.tensor(moms, dtype=means[0].dtype)
 
 
 def _shapes(model: MLP, parts: list[_Part]) -> tuple[object, ...]:
@@ -374,7 +360,7 @@ class StackedMLP(nn.Module):
                 if first is None:
                     norms.append(None)
                     continue
-                stats = _stack_norms([p[k][1] for p in parts[start:i]])[3]
+                stats = _running_stats([p[k][1] for p in parts[start:i]])
                 name = f"running_{len(blocks)}_{k}"
                 self.register_buffer(f"{name}_mean", stats[0])
                 self.register_buffer(f"{name}_var", stats[1])
