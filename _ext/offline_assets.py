@@ -13,7 +13,8 @@ manager from cdnjs/unpkg, and configure Thebe to load from unpkg. This extension
 * checks that MyST-NB's ``nb_ipywidgets_js`` is empty (no require.js from a CDN);
 * warns, and so fails the ``-W`` build, when any page still asks for an off-site script,
   stylesheet, image, frame or font;
-* styles the static explorers of :mod:`nag_lib.widgets` (``static/nag-explorer.css``);
+* styles the static explorers of :mod:`nag_lib.widgets` (``static/nag-explorer.css``) and the
+  code cells, so that 88 columns fit the page (``static/nag-book.css``);
 * typesets ``$...$`` in bibliography entries (a BibTeX title such as Nesterov's "convergence
   rate $O(1/k^2)$" would otherwise show raw TeX), loading MathJax on that page.
 
@@ -182,6 +183,7 @@ def _on_builder_inited(app: Sphinx) -> None:
     stage_mathjax(staged / "mathjax")
     app.config.html_static_path.extend([str(staged), str(STATIC_DIR)])
     app.add_css_file("nag-explorer.css")
+    app.add_css_file("nag-book.css")
 
 
 def _on_page_context(

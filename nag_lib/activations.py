@@ -1,8 +1,8 @@
 """Activation functions and their derivatives, written out so the chapters can compare them.
 
-Leaky ReLU (Maas, Hannun & Ng 2013) is :math:`f(x) = x` for :math:`x \\ge 0` and :math:`\\alpha x`
-otherwise, i.e. :math:`\\max(x, \\alpha x)` for :math:`0 < \\alpha < 1`; PyTorch calls
-:math:`\\alpha` ``negative_slope`` (default 0.01).
+Leaky ReLU (Maas, Hannun & Ng 2013) is :math:`f(x) = x` for :math:`x \\ge 0` and :math:`a x`
+otherwise, i.e. :math:`\\max(x, a x)` for :math:`0 < a < 1`; PyTorch calls
+the slope :math:`a` ``negative_slope`` (default 0.01).
 """
 
 from __future__ import annotations
@@ -79,11 +79,11 @@ def _check_real(name: str, value: object) -> float:
 
 
 def leaky_relu_gain(negative_slope: float = 0.01) -> float:
-    r"""He et al. (2015)'s gain for Leaky ReLU, :math:`\sqrt{2 / (1 + \alpha^2)}`.
+    r"""He et al. (2015)'s gain for Leaky ReLU, :math:`\sqrt{2 / (1 + a^2)}`.
 
     A layer of fan-in :math:`n` initialised with standard deviation ``gain / sqrt(n)`` keeps the
     second moment of the pre-activations constant from layer to layer, because
-    :math:`E[f(z)^2] = \tfrac{1 + \alpha^2}{2} E[z^2]` for a symmetric :math:`z`. Equal to
+    :math:`E[f(z)^2] = \tfrac{1 + a^2}{2} E[z^2]` for a symmetric :math:`z`. Equal to
     ``torch.nn.init.calculate_gain("leaky_relu", negative_slope)``; ``negative_slope = 0`` gives
     ReLU's :math:`\sqrt 2`.
 
@@ -94,28 +94,28 @@ def leaky_relu_gain(negative_slope: float = 0.01) -> float:
     return math.sqrt(2.0 / (1.0 + a * a))
 
 
-def source_leaky_formula(x: Tensor, alpha: float = 0.01, b: float = 0.0) -> Tensor:
-    """The formula the source posts print as Leaky ReLU: ``max(0, alpha * x + b)``.
+def source_leaky_formula(x: Tensor, slope: float = 0.01, b: float = 0.0) -> Tensor:
+    """The formula the source posts print as Leaky ReLU: ``max(0, slope * x + b)``.
 
     It is a ReLU applied to an affine map, not Leaky ReLU: zero, with zero slope, wherever
-    ``alpha * x + b < 0`` (for ``alpha > 0`` and ``b = 0``: every negative ``x``).
+    ``slope * x + b < 0`` (for ``slope > 0`` and ``b = 0``: every negative ``x``).
 
     >>> source_leaky_formula(torch.tensor([-2.0, 3.0]), 0.5).tolist()
     [0.0, 1.5]
     """
     x = _check_tensor("x", x)
-    a, bias = _check_real("alpha", alpha), _check_real("b", b)
+    a, bias = _check_real("slope", slope), _check_real("b", b)
     return torch.relu(a * x + bias)
 
 
-def source_leaky_formula_grad(x: Tensor, alpha: float = 0.01, b: float = 0.0) -> Tensor:
-    """Derivative of :func:`source_leaky_formula`: ``alpha`` where ``alpha * x + b > 0``, else 0.
+def source_leaky_formula_grad(x: Tensor, slope: float = 0.01, b: float = 0.0) -> Tensor:
+    """Derivative of :func:`source_leaky_formula`: ``slope`` where ``slope * x + b > 0``, else 0.
 
     >>> source_leaky_formula_grad(torch.tensor([-2.0, 3.0]), 0.5).tolist()
     [0.0, 0.5]
     """
     x = _check_tensor("x", x)
-    a, bias = _check_real("alpha", alpha), _check_real("b", b)
+    a, bias = _check_real("slope", slope), _check_real("b", b)
     return torch.where(a * x + bias > 0, torch.full_like(x, a), torch.zeros_like(x))
 
 

@@ -15,9 +15,9 @@ rate, and momentum or betas. The updates are those of :mod:`nag_lib.optim`, writ
 tensors with per-member hyperparameters:
 
 * ``"sgd"``: :math:`\\theta \\leftarrow \\theta - \\alpha g`;
-* ``"heavy_ball"``: :math:`b \\leftarrow \\mu b + g` (:math:`b_1 = g_0`),
+* ``"heavy_ball"``: :math:`b \\leftarrow \\beta b + g` (:math:`b_1 = g_0`),
   :math:`\\theta \\leftarrow \\theta - \\alpha b`;
-* ``"nag"``: the same buffer, :math:`\\theta \\leftarrow \\theta - \\alpha (g + \\mu b)`;
+* ``"nag"``: the same buffer, :math:`\\theta \\leftarrow \\theta - \\alpha (g + \\beta b)`;
 * ``"adam"`` and ``"nadam"``: as :class:`nag_lib.optim.Adam` and :class:`nag_lib.optim.NAdam`.
 
 A member whose loss turns NaN or infinite is stopped (it takes no further step) and reported in
@@ -528,9 +528,9 @@ class _Segment:
     that broadcast over the members' rows of the flat parameter buffer.
 
     SGD, heavy ball and NAG share one rule, each exact for its own members:
-    :math:`b \\leftarrow \\mu b + g` (:math:`b_1 = g_0`), :math:`\\theta \\leftarrow \\theta -
+    :math:`b \\leftarrow \\beta b + g` (:math:`b_1 = g_0`), :math:`\\theta \\leftarrow \\theta -
     \\alpha (c_g\\, g + c_b\\, b)` with :math:`(c_g, c_b) = (0, 1)` for heavy ball (and for SGD,
-    whose :math:`\\mu = 0` makes :math:`b = g`) and :math:`(1, \\mu)` for NAG; a coefficient of
+    whose :math:`\\beta = 0` makes :math:`b = g`) and :math:`(1, \\beta)` for NAG; a coefficient of
     0 or 1 changes no bit. Adam and NAdam each have their own rule.
     """
 
@@ -572,7 +572,7 @@ class _Segment:
             buf = st.get("buf")
             if buf is None:  # b_1 = g_0
                 buf = st["buf"] = g.clone()
-            else:  # b = mu b + g
+            else:  # b = beta b + g
                 buf.mul_(self.momentum).add_(g)
             update = torch.addcmul(self.c_grad * g, buf, self.c_buf)  # c_g g + c_b b
             p.addcmul_(update, self.neg_lr, value=factor)
@@ -591,14 +591,14 @@ class _Segment:
             p.addcmul_(m.div(denom), self.neg_lr / (1 - self.beta1**step), value=factor)
             return
         b1 = self.beta1  # NAdam's momentum schedule
-        mu = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))
-        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
+        beta1_t = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))
+        beta1_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
         prod = self.state["mu_product"] = (
-            self.state["mu_product"] * mu if "mu_product" in self.state else mu
+            self.state["mu_product"] * beta1_t if "mu_product" in self.state else beta1_t
         )
         denom = v.div(bias2).sqrt_().add_(_EPS)
-        p.addcmul_(g.div(denom), self.neg_lr * (1.0 - mu) / (1.0 - prod), value=factor)
-        p.addcmul_(m.div(denom), self.neg_lr * mu_next / (1.0 - prod * mu_next), value=factor)
+        p.addcmul_(g.div(denom), self.neg_lr * (1.0 - beta1_t) / (1.0 - prod), value=factor)
+        p.addcmul_(m.div(denom), self.neg_lr * beta1_next / (1.0 - prod * beta1_next), value=factor)
 
     def _adaptive_scalar(
         self,
@@ -617,16 +617,17 @@ class _Segment:
             denom = v.sqrt().div_(math.sqrt(bias2)).add_(_EPS)
             p.addcmul_(m.div(denom), self.neg_lr, value=factor / (1 - b1**step))
             return
-        mu = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))
-        mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
-        # The product of the mu's is kept in torch's default scalar dtype, as nag_lib.optim.NAdam
-        # and torch.optim.NAdam keep it (float32 unless the default dtype is float64).
+        beta1_t = b1 * (1.0 - 0.5 * 0.96 ** (step * _NADAM_PSI))
+        beta1_next = b1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * _NADAM_PSI))
+        # The product of the beta1_t's is kept in torch's default scalar dtype, as
+        # nag_lib.optim.NAdam and torch.optim.NAdam keep it (float32 unless the default dtype
+        # is float64).
         before = getattr(self, "mu_product", torch.ones((), dtype=_scalar_dtype()))
-        self.mu_product = before * mu
+        self.mu_product = before * beta1_t
         prod = float(self.mu_product)
         denom = v.div(bias2).sqrt_().add_(_EPS)
-        p.addcmul_(g.div(denom), self.neg_lr, value=factor * (1.0 - mu) / (1.0 - prod))
-        p.addcmul_(m.div(denom), self.neg_lr, value=factor * mu_next / (1.0 - prod * mu_next))
+        p.addcmul_(g.div(denom), self.neg_lr, value=factor * (1.0 - beta1_t) / (1.0 - prod))
+        p.addcmul_(m.div(denom), self.neg_lr, value=factor * beta1_next / (1.0 - prod * beta1_next))
 
 
 def _segments(members: Sequence[Member], dtype: torch.dtype) -> list[_Segment]:

@@ -8,13 +8,13 @@ Two families live here:
   :func:`nesterov_sutskever`, :func:`nesterov_bengio`, :func:`nesterov_pytorch`) that write each
   method exactly as its paper does, for the chapters that compare forms and rates.
 
-The equations, with step size :math:`\\alpha` (``lr``) and momentum :math:`\\mu`:
+The equations, with step size :math:`\\alpha` (``lr``) and momentum :math:`\\beta`:
 
-* heavy ball (Polyak 1964): :math:`b_{k+1} = \\mu b_k + g_k`,
+* heavy ball (Polyak 1964): :math:`b_{k+1} = \\beta b_k + g_k`,
   :math:`\\theta_{k+1} = \\theta_k - \\alpha b_{k+1}`;
 * Nesterov in PyTorch's form (Bengio, Boulanger-Lewandowski & Pascanu 2013):
-  :math:`b_{k+1} = \\mu b_k + g_k`,
-  :math:`\\theta_{k+1} = \\theta_k - \\alpha (g_k + \\mu b_{k+1})`.
+  :math:`b_{k+1} = \\beta b_k + g_k`,
+  :math:`\\theta_{k+1} = \\theta_k - \\alpha (g_k + \\beta b_{k+1})`.
 
 Example
 -------
@@ -267,13 +267,13 @@ class HeavyBall(_CheckedOptimizer):
 
     .. math::
         g_k &= \nabla f(\theta_k) + \lambda \theta_k, \qquad
-        b_{k+1} = \mu b_k + (1-\tau) g_k \quad (b_1 = g_0), \\
+        b_{k+1} = \beta b_k + (1-\tau) g_k \quad (b_1 = g_0), \\
         \theta_{k+1} &= \theta_k - \alpha\, b_{k+1}
 
-    with step size :math:`\alpha` (``lr``), momentum :math:`\mu`, dampening :math:`\tau` and
+    with step size :math:`\alpha` (``lr``), momentum :math:`\beta`, dampening :math:`\tau` and
     weight decay :math:`\lambda`. This is Polyak (1964)'s
-    :math:`\theta_{k+1} = \theta_k - \alpha \nabla f(\theta_k) + \mu (\theta_k - \theta_{k-1})`
-    for :math:`\tau = 0`. It reproduces ``torch.optim.SGD(momentum=mu, dampening=tau)``, bit for
+    :math:`\theta_{k+1} = \theta_k - \alpha \nabla f(\theta_k) + \beta (\theta_k - \theta_{k-1})`
+    for :math:`\tau = 0`. It reproduces ``torch.optim.SGD(momentum=beta, dampening=tau)``, bit for
     bit; with ``momentum=0`` it is plain gradient descent and keeps no state.
 
     Example
@@ -329,13 +329,13 @@ class NAG(_CheckedOptimizer):
 
     .. math::
         g_k &= \nabla f(\theta_k) + \lambda \theta_k, \qquad
-        b_{k+1} = \mu b_k + g_k \quad (b_1 = g_0), \\
-        \theta_{k+1} &= \theta_k - \alpha\,(g_k + \mu\, b_{k+1}).
+        b_{k+1} = \beta b_k + g_k \quad (b_1 = g_0), \\
+        \theta_{k+1} &= \theta_k - \alpha\,(g_k + \beta\, b_{k+1}).
 
     This is Bengio, Boulanger-Lewandowski & Pascanu (2013)'s rewriting of Sutskever et al.
-    (2013)'s :math:`v_{k+1} = \mu v_k - \alpha \nabla f(\phi_k + \mu v_k)`,
+    (2013)'s :math:`v_{k+1} = \beta v_k - \alpha \nabla f(\phi_k + \beta v_k)`,
     :math:`\phi_{k+1}=\phi_k + v_{k+1}`,
-    with :math:`\theta = \phi + \mu v` and :math:`b = -v/\alpha`. The parameters it stores are the
+    with :math:`\theta = \phi + \beta v` and :math:`b = -v/\alpha`. The parameters it stores are the
     look-ahead point, so the gradient it needs is the ordinary one at ``theta``: one gradient per
     step, like plain momentum.
 
@@ -405,8 +405,9 @@ def _nag_update(
     """One NAG step over lists of tensors, in place; a ``None`` buffer is created (``b_1 = g_0``).
 
     The operations are those of torch's ``_single_tensor_sgd`` with ``nesterov=True``, in the same
-    order: ``g = -g`` (maximize), ``g = g + wd p``, ``b = mu b``, ``b = b + g``, ``t = g + mu b``,
-    ``p = p - lr t``. Each is one elementwise kernel, so the result is bitwise equal to torch's.
+    order: ``g = -g`` (maximize), ``g = g + wd p``, ``b = beta b``, ``b = b + g``,
+    ``t = g + beta b``, ``p = p - lr t``. Each is one elementwise kernel, so the result is
+    bitwise equal to torch's.
     Large contiguous tensors go slice by slice (:func:`_nag_slices`).
     """
     for i, (p, g, buf) in enumerate(zip(params, grads, bufs, strict=True)):
@@ -527,14 +528,15 @@ class NAdam(_CheckedOptimizer):
     r"""Nadam (Dozat 2016): Adam whose first moment takes a Nesterov-style look-ahead.
 
     As ``torch.optim.NAdam`` computes it, with the momentum schedule
-    :math:`\mu_t = \beta_1 (1 - \tfrac12 \cdot 0.96^{t\psi})` (``momentum_decay`` :math:`\psi`):
+    :math:`\beta_{1,t} = \beta_1 (1 - \tfrac12 \cdot 0.96^{t\psi})`
+    (``momentum_decay`` :math:`\psi`):
 
     .. math::
         m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \qquad
         v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2,\\
         \theta_t &= \theta_{t-1} - \alpha \left(
-            \frac{(1-\mu_t)\, g_t}{1-\prod_{i\le t}\mu_i}
-            + \frac{\mu_{t+1}\, m_t}{1-\prod_{i\le t+1}\mu_i} \right)
+            \frac{(1-\beta_{1,t})\, g_t}{1-\prod_{i\le t}\beta_{1,i}}
+            + \frac{\beta_{1,t+1}\, m_t}{1-\prod_{i\le t+1}\beta_{1,i}} \right)
             \Big/ \left(\sqrt{v_t/(1-\beta_2^t)} + \epsilon\right).
 
     It is still Adam (per-coordinate scaling by :math:`\sqrt{v_t}`): "Nadam" is not a name for NAG.
@@ -580,16 +582,16 @@ class NAdam(_CheckedOptimizer):
                 t = float(state["step"].item())
                 if wd != 0:
                     g = g.add(p, alpha=wd)
-                mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
-                mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-                state["mu_product"] *= mu
+                beta1_t = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
+                beta1_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
+                state["mu_product"] *= beta1_t
                 mu_prod = float(state["mu_product"].item())
                 m, v = state["exp_avg"], state["exp_avg_sq"]
                 m.lerp_(g, 1 - beta1)
                 v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
                 denom = v.div(1 - beta2**t).sqrt().add_(eps)
-                p.addcdiv_(g, denom, value=-lr * (1.0 - mu) / (1.0 - mu_prod))
-                p.addcdiv_(m, denom, value=-lr * mu_next / (1.0 - mu_prod * mu_next))
+                p.addcdiv_(g, denom, value=-lr * (1.0 - beta1_t) / (1.0 - mu_prod))
+                p.addcdiv_(m, denom, value=-lr * beta1_next / (1.0 - mu_prod * beta1_next))
         return loss
 
 
@@ -699,7 +701,7 @@ def nesterov_1983(
     :math:`t_0 = 1`, :math:`t_{k+1} = (1 + \sqrt{1 + 4 t_k^2})/2`,
     :math:`\beta_k = (t_{k-1} - 1)/t_k` (so :math:`\beta_0 = 0`), which for :math:`\alpha = 1/L`
     gives :math:`f(x_k) - f^* \le 2L\lVert x_0 - x^*\rVert^2/(k+1)^2` on any L-smooth convex f.
-    A number gives the constant weight :math:`\beta_k = \mu` used for strongly convex problems.
+    A number gives the constant weight :math:`\beta_k = \beta` used for strongly convex problems.
 
     Returns the iterates :math:`x_k`, shape ``(steps + 1, d)``.
     """
@@ -727,19 +729,19 @@ def nesterov_sutskever(
     r"""Sutskever, Martens, Dahl & Hinton (2013), eqs. (3)-(4): velocity with a look-ahead gradient.
 
     .. math::
-        v_{k+1} = \mu v_k - \alpha \nabla f(\theta_k + \mu v_k), \qquad
+        v_{k+1} = \beta v_k - \alpha \nabla f(\theta_k + \beta v_k), \qquad
         \theta_{k+1} = \theta_k + v_{k+1}, \qquad v_0 = 0.
 
     Returns the iterates :math:`\theta_k`, shape ``(steps + 1, d)``; they equal
     :func:`nesterov_1983` with constant momentum, since :math:`v_k = \theta_k - \theta_{k-1}`.
     """
     theta = _check_run(x0, lr, steps, grad)
-    mu = _mom(momentum)
+    beta = _mom(momentum)
     v = np.zeros_like(theta)
     out = np.empty((steps + 1, theta.size))
     out[0] = theta
     for k in range(steps):
-        v = mu * v - lr * grad(theta + mu * v)
+        v = beta * v - lr * grad(theta + beta * v)
         theta = theta + v
         out[k + 1] = theta
     return out
@@ -750,25 +752,25 @@ def nesterov_bengio(
 ) -> FloatArray:
     r"""Bengio, Boulanger-Lewandowski & Pascanu (2013), eqs. (6)-(7): the reparametrised form.
 
-    With :math:`\Theta = \theta + \mu v` (the look-ahead point), the gradient is taken where the
+    With :math:`\Theta = \theta + \beta v` (the look-ahead point), the gradient is taken where the
     parameters are:
 
     .. math::
-        v_{k+1} = \mu v_k - \alpha \nabla f(\Theta_k), \qquad
-        \Theta_{k+1} = \Theta_k - \alpha \nabla f(\Theta_k) + \mu v_{k+1}
-        \;(= \Theta_k + \mu^2 v_k - (1+\mu)\alpha \nabla f(\Theta_k)).
+        v_{k+1} = \beta v_k - \alpha \nabla f(\Theta_k), \qquad
+        \Theta_{k+1} = \Theta_k - \alpha \nabla f(\Theta_k) + \beta v_{k+1}
+        \;(= \Theta_k + \beta^2 v_k - (1+\beta)\alpha \nabla f(\Theta_k)).
 
     This is the form of CS231n's notes and of PyTorch. Returns the iterates :math:`\Theta_k`.
     """
     big = _check_run(x0, lr, steps, grad)
-    mu = _mom(momentum)
+    beta = _mom(momentum)
     v = np.zeros_like(big)
     out = np.empty((steps + 1, big.size))
     out[0] = big
     for k in range(steps):
         g = grad(big)
-        v = mu * v - lr * g
-        big = big - lr * g + mu * v
+        v = beta * v - lr * g
+        big = big - lr * g + beta * v
         out[k + 1] = big
     return out
 
@@ -776,21 +778,21 @@ def nesterov_bengio(
 def nesterov_pytorch(
     grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
 ) -> FloatArray:
-    r"""``torch.optim.SGD(nesterov=True)`` written out: :math:`b_{k+1} = \mu b_k + g_k`,
-    :math:`p_{k+1} = p_k - \alpha (g_k + \mu b_{k+1})`, :math:`g_k = \nabla f(p_k)`,
+    r"""``torch.optim.SGD(nesterov=True)`` written out: :math:`b_{k+1} = \beta b_k + g_k`,
+    :math:`p_{k+1} = p_k - \alpha (g_k + \beta b_{k+1})`, :math:`g_k = \nabla f(p_k)`,
     :math:`b_0 = 0`.
 
     With :math:`b = -v/\alpha` this is :func:`nesterov_bengio`. Returns the iterates :math:`p_k`.
     """
     p = _check_run(x0, lr, steps, grad)
-    mu = _mom(momentum)
+    beta = _mom(momentum)
     b = np.zeros_like(p)
     out = np.empty((steps + 1, p.size))
     out[0] = p
     for k in range(steps):
         g = grad(p)
-        b = mu * b + g
-        p = p - lr * (g + mu * b)
+        b = beta * b + g
+        p = p - lr * (g + beta * b)
         out[k + 1] = p
     return out
 

@@ -7,7 +7,7 @@ asymptotic contraction of the error) are, from Polyak (1987, ch. 3) and Nesterov
 * gradient descent, :math:`\alpha = 2/(L+\mu)`: rate :math:`(\kappa-1)/(\kappa+1)`;
 * heavy ball, :math:`\alpha = 4/(\sqrt L+\sqrt\mu)^2`,
   :math:`\beta = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2`: rate :math:`(\sqrt\kappa-1)/(\sqrt\kappa+1)`;
-* NAG, :math:`\alpha = 1/L`, :math:`\mu = (\sqrt\kappa-1)/(\sqrt\kappa+1)`: rate
+* NAG, :math:`\alpha = 1/L`, :math:`\beta = (\sqrt\kappa-1)/(\sqrt\kappa+1)`: rate
   :math:`1 - 1/\sqrt\kappa` (a double root at the smallest eigenvalue), which Nesterov (2004,
   §2.2.1) also guarantees, in function value, on every smooth strongly convex function.
 
@@ -196,7 +196,7 @@ def iteration_matrix(method: str, lr: float, momentum: float, eigenvalue: float)
     ``method`` is ``"gd"``, ``"heavy_ball"`` or ``"nag"``; :math:`e_k` is the error
     component along the eigenvector with eigenvalue :math:`\lambda` (``eigenvalue``).
     Heavy ball: :math:`e_{k+1} = (1+\beta-\alpha\lambda) e_k - \beta e_{k-1}`;
-    NAG: :math:`e_{k+1} = (1+\mu)(1-\alpha\lambda) e_k - \mu(1-\alpha\lambda) e_{k-1}`.
+    NAG: :math:`e_{k+1} = (1+\beta)(1-\alpha\lambda) e_k - \beta(1-\alpha\lambda) e_{k-1}`.
     """
     a = _check_number("lr", lr, low=0.0)
     b = _check_number("momentum", momentum, low=0.0)

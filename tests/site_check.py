@@ -13,6 +13,7 @@ For each page, served from ``127.0.0.1`` by :func:`serve`, :func:`sweep_site` ch
   with math elements holds MathJax's ``mjx-container`` output, and MathJax reports no error;
 * every explorer slider (``input.nag-explorer-slider``) changes the displayed frame, both with
   the keyboard and when its value is set and an ``input`` event fires;
+* no displayed code cell contains ``glue(`` bookkeeping or scrolls sideways at 1280 pixels;
 * exercise solutions are folded until the reader clicks their title, and then open;
 * the "next" (and "previous") links follow the order of ``_toc.yml``.
 
@@ -110,6 +111,12 @@ _SWEEP_SLIDER_JS = """async (id) => {
 }"""
 
 # Heights of the bodies of the exercise solutions (folded: 0) and how many there are.
+# Every code cell the page shows (folded ones included): its text and whether it scrolls sideways.
+_CODE_JS = """() => Array.from(document.querySelectorAll('div.cell_input pre')).map(p => ({
+  text: p.textContent,
+  overflow: p.offsetWidth > 0 && p.scrollWidth > p.clientWidth + 1,
+}))"""
+
 _SOLUTIONS_JS = """() => Array.from(document.querySelectorAll('.solution')).map(s =>
   Array.from(s.children).filter(c => !c.classList.contains('admonition-title'))
     .reduce((h, c) => h + c.offsetHeight, 0))"""
@@ -381,6 +388,7 @@ def _check_page(
             _check_math(page, problems)
             _check_explorers(page, problems)
             _check_solutions(page, problems)
+            _check_code(page, problems)
             _check_navigation(page, url, origin, path, order, problems)
         page.wait_for_timeout(50)  # let late console messages arrive
     except Exception as exc:  # a timeout or a crashed page is a problem, not a test error
@@ -437,6 +445,16 @@ def _check_explorers(page: Any, problems: list[str]) -> None:
                 problems.append(f"explorer {sid}: frame {frame['value']} did not load")
         if len({frame["src"] for frame in shown}) < 2:
             problems.append(f"explorer {sid}: setting the value + 'input' never changed the frame")
+
+
+def _check_code(page: Any, problems: list[str]) -> None:
+    """A displayed code cell shows the experiment: no glue bookkeeping, no sideways scrolling."""
+    for i, cell in enumerate(page.evaluate(_CODE_JS)):
+        first = cell["text"].strip().splitlines()[:1]
+        if "glue(" in cell["text"]:
+            problems.append(f"code cell {i} shows glue bookkeeping: {first}")
+        if cell["overflow"]:
+            problems.append(f"code cell {i} scrolls sideways (a line is too long): {first}")
 
 
 def _check_solutions(page: Any, problems: list[str]) -> None:

@@ -209,7 +209,7 @@ def test_source_formula_names_a_bad_coefficient(name: str, kwargs: dict[str, obj
 
 
 def test_source_formula_rejects_non_finite_coefficients() -> None:
-    with pytest.raises(ValueError, match="alpha"):
-        source_leaky_formula(torch.ones(2), alpha=float("inf"))
+    with pytest.raises(ValueError, match="slope"):
+        source_leaky_formula(torch.ones(2), slope=float("inf"))
     with pytest.raises(ValueError, match="b"):
         source_leaky_formula_grad(torch.ones(2), b=float("nan"))

@@ -48,6 +48,7 @@ OPT = optim.NAG(MODEL.parameters(), lr=0.1)
 X = torch.randn(6, 4)
 Y = torch.tensor([0, 1, 2, 0, 1, 2])
 SPLIT = data.Split(X, Y, X.clone(), Y.clone())
+VSPLIT = data.Split(X, Y, X.clone(), Y.clone(), X.clone(), Y.clone())  # with a validation split
 NORMS = [1.0, 0.5, 0.25]
 QUAD = problems.quadratic(10.0, dim=2)
 X0 = np.array([1.0, -1.0])
@@ -234,7 +235,7 @@ ENTRIES = [
     _e("leaky_relu_gain", "negative_slope", "[0,1)", lambda v: ac.leaky_relu_gain(v)),
     _e("sigmoid_grad", "x", "tensor", lambda v: ac.sigmoid_grad(v)),
     _e("tanh_grad", "x", "tensor", lambda v: ac.tanh_grad(v)),
-    _e("source_leaky_formula", "alpha", "real", lambda v: ac.source_leaky_formula(X, alpha=v)),
+    _e("source_leaky_formula", "slope", "real", lambda v: ac.source_leaky_formula(X, slope=v)),
     _e("source_leaky_formula_grad", "b", "real", lambda v: ac.source_leaky_formula_grad(X, b=v)),
     # nag_lib.gradflow
     _e("layer_grad_norms", "model", "module", lambda v: gf.layer_grad_norms(v)),
@@ -262,6 +263,25 @@ ENTRIES = [
     _e("train", "optimizer", "optimizer", lambda v: tr.train(MODEL, v, SPLIT, 1)),
     _e("accuracy", "model", "module", lambda v: tr.accuracy(v, X, Y)),
     _e("run_grid", "epochs", "int>=1", lambda v: tr.run_grid({"m": _small_mlp}, {"sgd": [0.1]}, [0], SPLIT, v)),
+    _e("fit", "model", "module", lambda v: tr.fit(v, OPT, VSPLIT, 2)),
+    _e("fit", "optimizer", "optimizer", lambda v: tr.fit(MODEL, v, VSPLIT, 2)),
+    _e("fit", "epochs", "int>=1", lambda v: tr.fit(MODEL, OPT, VSPLIT, v, warmup_epochs=0)),
+    _e("fit", "batch_size", "int>=1", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, batch_size=v)),
+    _e("fit", "seed", "int>=0", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, seed=v)),
+    _e("fit", "warmup_epochs", "int>=0", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, warmup_epochs=v)),
+    _e("fit", "max_grad_norm", "real>0", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, max_grad_norm=v)),
+    _e("fit", "patience", "int>=1", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, patience=v)),
+    _e("fit", "min_delta", "real>=0", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, min_delta=v)),
+    _e("fit", "stop_after", "int>=1", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, stop_after=v)),
+    _e("fit", "checkpoint", "name", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, checkpoint=v)),
+    _e("fit", "resume_from", "name", lambda v: tr.fit(MODEL, OPT, VSPLIT, 2, resume_from=v)),
+    _e("evaluate", "model", "module", lambda v: tr.evaluate(v, X, Y)),
+    _e("warmup_cosine", "step", "int>=0", lambda v: tr.warmup_cosine(v, 10, 2)),
+    _e("warmup_cosine", "total_steps", "int>=1", lambda v: tr.warmup_cosine(0, v, 0)),
+    _e("warmup_cosine", "warmup_steps", "int>=0", lambda v: tr.warmup_cosine(0, 10, v)),
+    _e("EarlyStopping", "patience", "int>=1", lambda v: tr.EarlyStopping(v)),
+    _e("EarlyStopping", "min_delta", "real>=0", lambda v: tr.EarlyStopping(3, v)),
+    _e("EarlyStopping.step", "model", "module", lambda v: tr.EarlyStopping(3).step(1.0, v)),
     # nag_lib.widgets
     _e("static_explorer", "draw", "callable", lambda v: wd.static_explorer(v, [1, 2], name="v", alt="a")),
     _e("static_explorer", "fmt", "callable", lambda v: wd.static_explorer(_draw, [1, 2], name="v", alt="a", fmt=v)),
@@ -355,6 +375,7 @@ def test_every_public_callable_has_a_row() -> None:
         "Split",
         "History",
         "Run",
+        "FitHistory",
         "DivergenceError",
         "Quadratic",
         "TunedParameters",
@@ -404,6 +425,13 @@ SPECIAL = [
     ("MLP depth 0", "depth", ValueError, lambda: models.MLP(4, 3, depth=0)),
     ("train empty data", "x", ValueError, lambda: tr.train(MODEL, OPT, data.Split(X[:0], Y[:0], X, Y), 1)),
     ("train foreign optimizer", "optimizer", ValueError, lambda: tr.train(MODEL, o.NAG([_leaf()], 0.1), SPLIT, 1)),
+    ("fit without a validation split", "data", ValueError, lambda: tr.fit(MODEL, OPT, SPLIT, 2)),
+    ("fit foreign optimizer", "optimizer", ValueError, lambda: tr.fit(MODEL, o.NAG([_leaf()], 0.1), VSPLIT, 2)),
+    ("fit warm-up as long as training", "warmup_epochs", ValueError, lambda: tr.fit(MODEL, OPT, VSPLIT, 2, warmup_epochs=2)),
+    ("fit data not a Split", "data", TypeError, lambda: tr.fit(MODEL, OPT, (X, Y), 2)),
+    ("warmup_cosine past the end", "step", ValueError, lambda: tr.warmup_cosine(11, 10, 2)),
+    ("warmup_cosine no steps left to anneal", "warmup_steps", ValueError, lambda: tr.warmup_cosine(0, 10, 10)),
+    ("evaluate x/y rows", "y", ValueError, lambda: tr.evaluate(MODEL, X, Y[:3])),
     ("rosenbrock 3-vector", "x", ValueError, lambda: pr.rosenbrock([1.0, 2.0, 3.0])),
     ("fit_power_law lengths", "x", ValueError, lambda: pr.fit_power_law([1.0, 2.0], [1.0])),
     ("best_lr no runs", "runs", ValueError, lambda: tr.best_lr([])),

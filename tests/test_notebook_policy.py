@@ -110,6 +110,8 @@ TEMPLATE = ROOT / "templates" / "chapter-template.ipynb"
 def test_the_chapter_template_follows_every_rule_it_teaches() -> None:
     nb = load(TEMPLATE)
     assert policy_problems(nb) == []
+    assert displayed_code_problems(nb) == []
+    assert "The short answer" in source(nb["cells"][0])
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [source(c) for c in nb["cells"] if c["cell_type"] == "code"]
     assert "_ = setup()" in code[0]
@@ -122,3 +124,43 @@ def test_the_chapter_template_follows_every_rule_it_teaches() -> None:
 def test_the_template_is_outside_the_book_and_the_nbval_run() -> None:
     toc = (ROOT / "_toc.yml").read_text()
     assert "templates" not in toc and TEMPLATE.parent != ROOT / "chapters"
+
+
+HIDDEN = {"remove-cell", "remove-input"}
+
+
+def displayed_code_problems(nb: dict) -> list[str]:
+    """Code the site would show that it should not: glue bookkeeping, lines over 88 columns,
+    a setup cell left visible."""
+    problems = []
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    for i, cell in enumerate(code):
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if i == 0 and not tags & HIDDEN:
+            problems.append("the setup cell is shown (tag it remove-cell)")
+        if tags & HIDDEN:
+            continue
+        text = source(cell)
+        if "glue(" in text:
+            problems.append(f"code cell {i} shows glue bookkeeping")
+        long = [line for line in text.splitlines() if len(line) > 88]
+        if long:
+            problems.append(f"code cell {i} has a line over 88 columns: {long[0][:60]!r}")
+    return problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_site_shows_the_experiment_not_the_plumbing(path: Path) -> None:
+    problems = displayed_code_problems(load(path))
+    assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+def test_the_plumbing_check_catches_glue_a_long_line_and_a_visible_setup_cell() -> None:
+    def cell(text: str, tags: list[str]) -> dict:
+        return {"cell_type": "code", "source": text, "metadata": {"tags": tags}}
+
+    bad = {"cells": [cell("setup()", []), cell("glue('k', 1)", []), cell("x = 1" + " " * 90, [])]}
+    found = displayed_code_problems(bad)
+    assert len(found) == 3, found
+    good = {"cells": [cell("setup()", ["remove-cell"]), cell("glue('k', 1)", ["remove-cell"])]}
+    assert displayed_code_problems(good) == []

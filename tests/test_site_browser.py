@@ -80,12 +80,20 @@ def _broken_copy(built_site: Path, tmp_path: Path) -> tuple[Path, str, str]:
     )
     main = text.index("<main")
     at = text.index(">", main) + 1
-    injected = f'<p>Raw $x^2$ left.</p><img src="missing.png" alt="a missing figure">{good}{dead}'
+    code = (
+        '<div class="cell_input docutils container"><div class="highlight"><pre>'
+        + 'glue("ch0_key", 1, display=False)  # '
+        + "x" * 300
+        + "</pre></div></div>"
+    )
+    injected = (
+        f'<p>Raw $x^2$ left.</p><img src="missing.png" alt="a missing figure">{good}{dead}{code}'
+    )
     page.write_text(text[:at] + injected + text[at:], encoding="utf-8")
     return copy, f"{good_ex.uid}-range", f"{dead_ex.uid}-range"
 
 
-def test_the_sweep_fails_on_a_cdn_asset_a_broken_image_raw_tex_and_a_dead_slider(
+def test_the_sweep_fails_on_a_cdn_asset_a_broken_image_raw_tex_a_dead_slider_and_glue_code(
     built_site: Path, tmp_path: Path
 ) -> None:
     copy, good_id, dead_id = _broken_copy(built_site, tmp_path)
@@ -105,6 +113,8 @@ def test_the_sweep_fails_on_a_cdn_asset_a_broken_image_raw_tex_and_a_dead_slider
         f"explorer {dead_id}: ArrowRight did not change the displayed frame" in found
     ), found
     assert f"explorer {dead_id}: setting the value + 'input' never changed the frame" in found
+    assert "code cell 0 shows glue bookkeeping" in found, found
+    assert "code cell 0 scrolls sideways" in found, found
     assert f"explorer {good_id}" not in found, found
     assert (shots / "intro.html.png").is_file(), "a failing page must leave a screenshot"
     assert not (shots / "chapters__claims.html.png").exists()

@@ -1,10 +1,14 @@
 """nag_lib.training: the training loop learns, stops on divergence naming the step, refuses an
 optimizer built over another model, never trains on the test set, and is reproducible; the grid
-runner gives every optimizer the same start and picks learning rates from the training loss."""
+runner gives every optimizer the same start and picks learning rates from the training loss.
+The recommended loop, fit, warms up and anneals its learning rate, clips the gradient norm, stops
+early on the validation loss with the best weights restored, and resumes from a checkpoint bit
+for bit (and would not if any piece of the checkpoint were missing)."""
 
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -12,16 +16,22 @@ from torch import nn
 
 from nag_lib.data import Split, digits
 from nag_lib.models import MLP
-from nag_lib.repro import seed_everything
+from nag_lib.repro import one_thread, seed_everything
 from nag_lib.training import (
     DivergenceError,
+    EarlyStopping,
+    FitHistory,
     History,
     Run,
     accuracy,
     best_lr,
     best_runs,
+    cosine,
+    evaluate,
+    fit,
     run_grid,
     train,
+    warmup_cosine,
 )
 
 DATA = digits()
@@ -225,3 +235,281 @@ def test_run_grid_is_bitwise_the_same_at_any_thread_count_and_restores_it() -> N
     finally:
         torch.set_num_threads(before)
     assert results[0] == results[1]
+
+
+# --------------------------------------------------------------------------------------------
+# fit: the recommended loop
+# --------------------------------------------------------------------------------------------
+VDATA = digits(val_fraction=0.2)
+VSMALL = Split(
+    VDATA.x_train[:320],
+    VDATA.y_train[:320],
+    VDATA.x_test[:100],
+    VDATA.y_test[:100],
+    VDATA.x_val[:100],  # type: ignore[index]
+    VDATA.y_val[:100],  # type: ignore[index]
+)
+FIT = {"epochs": 8, "warmup_epochs": 2, "max_grad_norm": 1.0, "patience": 3}
+
+
+def _nag(seed: int = 0, lr: float = 0.05) -> tuple[MLP, torch.optim.Optimizer]:
+    model = _model(seed)
+    return model, torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True)
+
+
+def _params(model: nn.Module) -> list[torch.Tensor]:
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def _same(a: nn.Module, b: nn.Module) -> bool:
+    return all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
+
+
+def test_warmup_cosine_rises_linearly_then_follows_the_cosine_to_zero() -> None:
+    total, warm = 40, 8
+    f = [warmup_cosine(k, total, warm) for k in range(total + 1)]
+    assert f[:warm] == [(k + 1) / warm for k in range(warm)]  # linear, from 1/8 up to 1
+    assert f[warm - 1] == f[warm] == 1.0
+    assert f[warm:] == [cosine((k - warm) / (total - warm)) for k in range(warm, total + 1)]
+    assert all(a > b for a, b in zip(f[warm:], f[warm + 1 :], strict=False))
+    assert f[-1] == 0.0 and f[total // 2 + warm // 2] == pytest.approx(0.5)
+    assert [warmup_cosine(k, 10, 0) for k in range(11)] == [cosine(k / 10) for k in range(11)]
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [((0, 10, 10), "warmup_steps"), ((11, 10, 2), "step"), ((0, 0, 0), "total_steps")],
+)
+def test_warmup_cosine_refuses_impossible_positions(args: tuple[int, int, int], name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        warmup_cosine(*args)
+
+
+def test_fit_follows_the_warmup_cosine_schedule_and_restores_the_base_rate() -> None:
+    model, opt = _nag(lr=0.05)
+    hist = fit(model, opt, VSMALL, epochs=6, warmup_epochs=2, patience=None)
+    per_epoch = math.ceil(320 / 64)
+    total = 6 * per_epoch
+    assert hist.lr == [0.05 * warmup_cosine(k, total, 2 * per_epoch) for k in range(total)]
+    assert hist.lr[0] == pytest.approx(0.05 / (2 * per_epoch)) and max(hist.lr) == 0.05
+    assert opt.param_groups[0]["lr"] == 0.05 and "initial_lr" not in opt.param_groups[0]
+
+
+def test_fit_without_warmup_clipping_or_stopping_is_train_with_the_cosine_schedule() -> None:
+    model_a, opt_a = _nag()
+    hist = fit(model_a, opt_a, VSMALL, epochs=4, warmup_epochs=0, max_grad_norm=None, patience=None)
+    model_b, opt_b = _nag()
+    with one_thread():
+        ref = train(model_b, opt_b, VSMALL, epochs=4, schedule=cosine)
+    assert hist.step_loss == ref.step_loss and hist.train_loss == ref.train_loss
+
+
+def test_clipping_bounds_the_gradient_norm_and_so_the_step() -> None:
+    """One full-batch step of plain SGD (learning rate 1, no momentum): the parameters move by
+    exactly the clipped gradient, whose norm is the threshold c, although the raw norm is larger.
+    """
+    moves = {}
+    for c in (0.05, None):
+        model = _model()
+        start = _params(model)
+        opt = torch.optim.SGD(model.parameters(), lr=1.0)
+        kw = {"batch_size": 320, "warmup_epochs": 0, "patience": None, "stop_after": 1}
+        hist = fit(model, opt, VSMALL, epochs=2, max_grad_norm=c, **kw)
+        assert hist.interrupted and hist.steps == 1 and hist.lr == [1.0]
+        step = torch.cat([(p - s).flatten() for p, s in zip(_params(model), start, strict=True)])
+        moves[c] = (float(step.norm()), hist.grad_norm[0])
+    (clipped, raw_norm), (unclipped, same_norm) = moves[0.05], moves[None]
+    assert raw_norm == same_norm > 10 * 0.05  # the clip acted: the raw gradient was longer
+    assert clipped == pytest.approx(0.05, rel=1e-4)
+    assert unclipped == pytest.approx(raw_norm, rel=1e-4)
+
+
+def test_early_stopping_counts_epochs_without_improvement_and_keeps_the_best_weights() -> None:
+    net = nn.Linear(2, 1)
+    stopper = EarlyStopping(patience=2, min_delta=0.01)
+    decisions, best_weights = [], None
+    for epoch, loss in enumerate([1.0, 0.8, 0.795, float("nan"), 0.7, 0.71, 0.72]):
+        with torch.no_grad():
+            net.weight.fill_(epoch)
+        if epoch == 4:
+            best_weights = net.weight.detach().clone()
+        decisions.append(stopper.step(loss, net))
+    # 0.795 is not better than 0.8 by more than 0.01; NaN never improves; 0.7 resets the count
+    assert decisions == [False, False, False, True, False, False, True]
+    assert stopper.best_epoch == 4 and stopper.best == 0.7 and stopper.stopped
+    stopper.restore(net)
+    assert torch.equal(net.weight, best_weights)
+    again = EarlyStopping(patience=2, min_delta=0.01)
+    again.load_state_dict(stopper.state_dict())
+    assert again.state_dict() == stopper.state_dict()
+
+
+def test_fit_stops_early_and_returns_the_weights_of_the_best_validation_epoch() -> None:
+    model, opt = _nag(lr=0.3)  # a high rate on 320 images: the validation loss soon rises
+    hist = fit(model, opt, VSMALL, epochs=40, warmup_epochs=1, patience=3)
+    assert hist.stopped_early and not hist.interrupted
+    assert hist.epochs == hist.best_epoch + 1 + 3 < 40
+    assert hist.val_loss[hist.best_epoch] == min(hist.val_loss) < hist.val_loss[-1]
+    with one_thread():
+        assert evaluate(model, VSMALL.x_val, VSMALL.y_val) == (  # type: ignore[arg-type]
+            hist.val_loss[hist.best_epoch],
+            hist.val_accuracy[hist.best_epoch],
+        )
+
+
+def _interrupted(tmp_path: Path, k: int) -> Path:
+    path = tmp_path / "run.pt"
+    model, opt = _nag()
+    hist = fit(model, opt, VSMALL, checkpoint=path, stop_after=k, **FIT)  # type: ignore[arg-type]
+    assert hist.interrupted and hist.epochs == k
+    return path
+
+
+def _resumed(path: Path) -> tuple[MLP, FitHistory]:
+    model, opt = _nag(seed=7)  # fresh objects, even other initial weights: all are overwritten
+    return model, fit(model, opt, VSMALL, resume_from=path, **FIT)  # type: ignore[arg-type]
+
+
+def test_a_resumed_run_is_bit_for_bit_the_uninterrupted_run(tmp_path: Path) -> None:
+    model, opt = _nag()
+    whole = fit(model, opt, VSMALL, **FIT)  # type: ignore[arg-type]
+    assert whole.epochs == 8 and not whole.interrupted
+    for k in (1, 3, 6):
+        resumed_model, resumed = _resumed(_interrupted(tmp_path, k))
+        assert resumed == whole  # every loss, rate, gradient norm and the best epoch
+        assert _same(resumed_model, model)
+
+
+def _fresh_piece(piece: str, state: dict) -> object:
+    if piece == "generator":  # the batch order starts again from the seed
+        return torch.Generator().manual_seed(0).get_state()
+    if piece == "optimizer":  # the momentum buffers are lost
+        return {**state["optimizer"], "state": {}}
+    if piece == "scheduler":  # the schedule starts again (warm-up once more)
+        return {**state["scheduler"], "last_epoch": 0, "_step_count": 1}
+    raise AssertionError(piece)
+
+
+@pytest.mark.parametrize("piece", ["generator", "optimizer", "scheduler"])
+def test_the_resume_would_differ_if_a_piece_of_the_checkpoint_were_not_restored(
+    tmp_path: Path, piece: str
+) -> None:
+    """The bit-for-bit test is not vacuous: each saved piece changes the result."""
+    path = _interrupted(tmp_path, 3)
+    _, faithful = _resumed(path)
+    state = torch.load(path, weights_only=True)
+    state[piece] = _fresh_piece(piece, state)
+    torch.save(state, path)
+    _, broken = _resumed(path)
+    assert broken.step_loss[:15] == faithful.step_loss[:15]  # the first 3 epochs, as saved
+    assert broken.step_loss[15:] != faithful.step_loss[15:]
+
+
+def test_resuming_with_other_settings_or_without_a_file_is_refused(tmp_path: Path) -> None:
+    path = _interrupted(tmp_path, 2)
+    model, opt = _nag()
+    with pytest.raises(ValueError, match=r"epochs=8.*epochs=9"):
+        fit(model, opt, VSMALL, resume_from=path, **{**FIT, "epochs": 9})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"optimizer='SGD'.*optimizer='Adam'"):
+        adam = torch.optim.Adam(model.parameters())
+        fit(model, adam, VSMALL, resume_from=path, **FIT)  # type: ignore[arg-type]
+    with pytest.raises(FileNotFoundError, match="resume_from"):
+        fit(model, opt, VSMALL, resume_from=tmp_path / "missing.pt", **FIT)  # type: ignore[arg-type]
+
+
+def test_a_checkpoint_of_a_stopped_run_resumes_to_the_restored_best_weights(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "stopped.pt"
+    model, opt = _nag(lr=0.3)
+    hist = fit(model, opt, VSMALL, epochs=40, warmup_epochs=1, patience=3, checkpoint=path)
+    assert hist.stopped_early
+    again, opt2 = _nag(seed=3, lr=0.3)
+    resumed = fit(again, opt2, VSMALL, 40, warmup_epochs=1, patience=3, resume_from=path)
+    assert resumed == hist and _same(again, model)
+
+
+def test_fit_never_uses_the_test_set() -> None:
+    nan_test = Split(
+        VSMALL.x_train,
+        VSMALL.y_train,
+        torch.full_like(VSMALL.x_test, math.nan),
+        (VSMALL.y_test + 1) % 10,
+        VSMALL.x_val,
+        VSMALL.y_val,
+    )
+    runs = []
+    for data in (VSMALL, nan_test):
+        model, opt = _nag()
+        runs.append((fit(model, opt, data, **FIT), _params(model)))  # type: ignore[arg-type]
+    assert runs[0][0] == runs[1][0]
+    assert all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1], strict=True))
+
+
+def test_fit_stops_a_diverging_run_naming_the_step_and_restores_the_rate() -> None:
+    model, opt = _nag(lr=1e12)
+    with pytest.raises(DivergenceError, match=r"at epoch 0, step \d+") as info:
+        fit(model, opt, VSMALL, epochs=3, warmup_epochs=0, max_grad_norm=None)
+    hist = info.value.history
+    assert isinstance(hist, FitHistory) and f"step {hist.steps}" in str(info.value)
+    assert opt.param_groups[0]["lr"] == 1e12
+
+
+def test_fit_gives_the_same_bits_at_any_thread_count() -> None:
+    before, results = torch.get_num_threads(), []
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            model, opt = _nag()
+            results.append(fit(model, opt, VSMALL, epochs=3, warmup_epochs=1))
+            assert torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(before)
+    assert results[0] == results[1]
+
+
+def test_evaluate_gives_the_cross_entropy_and_the_accuracy() -> None:
+    model = _model()
+    model.train()
+    loss, acc = evaluate(model, VSMALL.x_val, VSMALL.y_val)  # type: ignore[arg-type]
+    assert model.training
+    assert acc == accuracy(model, VSMALL.x_val, VSMALL.y_val)  # type: ignore[arg-type]
+    with torch.no_grad():
+        expected = nn.functional.cross_entropy(model(VSMALL.x_val), VSMALL.y_val)
+    assert loss == pytest.approx(float(expected), rel=1e-6)
+    with pytest.raises(ValueError, match="same length"):
+        evaluate(model, VSMALL.x_test[:5], VSMALL.y_test[:4])
+    with pytest.raises(ValueError, match="empty"):
+        evaluate(model, VSMALL.x_test[:0], VSMALL.y_test[:0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "name"),
+    [
+        ({"epochs": 0}, ValueError, "epochs"),
+        ({"warmup_epochs": 8}, ValueError, "warmup_epochs"),
+        ({"warmup_epochs": -1}, ValueError, "warmup_epochs"),
+        ({"max_grad_norm": 0.0}, ValueError, "max_grad_norm"),
+        ({"max_grad_norm": "1"}, TypeError, "max_grad_norm"),
+        ({"patience": 0}, ValueError, "patience"),
+        ({"min_delta": -0.1}, ValueError, "min_delta"),
+        ({"seed": -1}, ValueError, "seed"),
+        ({"stop_after": 0}, ValueError, "stop_after"),
+        ({"checkpoint": 3}, TypeError, "checkpoint"),
+        ({"resume_from": ""}, ValueError, "resume_from"),
+    ],
+)
+def test_fit_names_a_bad_argument(kwargs: dict, error: type[Exception], name: str) -> None:
+    model, opt = _nag()
+    with pytest.raises(error, match=name):
+        fit(model, opt, VSMALL, **{**FIT, **kwargs})
+
+
+def test_fit_needs_a_validation_split_and_the_model_s_own_optimizer() -> None:
+    model, opt = _nag()
+    with pytest.raises(ValueError, match="validation"):
+        fit(model, opt, SMALL, epochs=2)
+    with pytest.raises(ValueError, match=r"model\.parameters\(\)"):
+        fit(model, _nag(1)[1], VSMALL, epochs=2)
+    with pytest.raises(TypeError, match="data"):
+        fit(model, opt, (VSMALL.x_train, VSMALL.y_train), epochs=2)  # type: ignore[arg-type]
