@@ -1,4 +1,5 @@
-"""Reproducibility: one call at the top of every notebook fixes seeds, threads and style."""
+"""Reproducibility: one call at the top of every notebook fixes seeds, threads and style; `glue`
+hands a computed value to the book's prose."""
 
 from __future__ import annotations
 
@@ -6,15 +7,43 @@ import os
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 import torch
 
-__all__ = ["THREADS_ENV", "one_thread", "seed_everything", "setup"]
+__all__ = ["GLUE_PREFIX", "THREADS_ENV", "glue", "one_thread", "seed_everything", "setup"]
 
 #: Environment variable that sets torch's intra-op thread count (default 1). The determinism
 #: check re-runs every notebook with 1 and with 2 threads and compares the same stored outputs.
 THREADS_ENV = "NAG_BOOK_THREADS"
+
+#: The MIME-type prefix MyST-NB reads a glued value from (papermill's record format).
+GLUE_PREFIX = "application/papermill.record/"
+
+
+def glue(name: str, variable: Any, display: bool = True) -> None:
+    """Store ``variable``'s display value under ``name`` for ``{glue:}`name``` in the prose.
+
+    The same output as ``myst_nb.glue`` (MyST-NB's documented glue format; a test compares the
+    two), without importing ``myst_nb.ext.glue``, whose ``nbformat`` and ``jsonschema`` imports
+    cost every notebook more than a second on the book's 2-core machine.
+
+    >>> glue("ch0_answer", "42", display=False)  # outside a kernel nothing is shown
+    """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {type(name).__name__}: {name!r}")
+    if not name:
+        raise ValueError("name must be a non-empty str, got ''")
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display as ipy_display
+
+    bundle, metadata = format_display_data(variable)  # type: ignore[no-untyped-call]
+    prefix = "" if display else GLUE_PREFIX
+    metadata["scrapbook"] = {"name": name, "mime_prefix": prefix}
+    ipy_display(  # type: ignore[no-untyped-call]
+        {prefix + k: v for k, v in bundle.items()}, raw=True, metadata=metadata
+    )
 
 
 def seed_everything(seed: int) -> None:

@@ -307,6 +307,7 @@ ENTRIES = [
     _e("digits", "standardize", "bool", lambda v: data.digits(standardize=v)),
     _e("digits", "val_fraction", "[0,1)", lambda v: data.digits(val_fraction=v)),
     _e("seed_everything", "seed", "int>=0", lambda v: repro.seed_everything(v)),
+    _e("glue", "name", "name", lambda v: repro.glue(v, 1, display=False)),
     _e("train", "schedule", "callable", lambda v: tr.train(MODEL, OPT, SPLIT, 1, schedule=v)),
     _e("cosine", "progress", "[0,1]", lambda v: tr.cosine(v)),
     # nag_lib.ensemble

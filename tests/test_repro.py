@@ -76,3 +76,26 @@ def test_a_bad_thread_count_is_refused(threads: object) -> None:
 def test_a_bad_seed_is_refused(seed: object, error: type[Exception]) -> None:
     with pytest.raises(error, match="seed"):
         seed_everything(seed)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("display", [True, False])
+@pytest.mark.parametrize("value", ["0.95 ± 0.01", 3.25, 1234, [1, 2]])
+def test_glue_emits_exactly_what_myst_nb_glue_emits(monkeypatch, value, display) -> None:
+    import IPython.display
+    import myst_nb.ext.glue as reference
+
+    from nag_lib.repro import glue
+
+    calls: dict[str, list] = {"ours": [], "myst_nb": []}
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: calls["ours"].append((a, k)))
+    monkeypatch.setattr(reference, "ipy_display", lambda *a, **k: calls["myst_nb"].append((a, k)))
+    glue("key", value, display=display)
+    reference.glue("key", value, display=display)
+    assert calls["ours"] == calls["myst_nb"] and len(calls["ours"]) == 1
+
+
+def test_glue_refuses_a_name_that_is_not_a_string_by_type() -> None:
+    from nag_lib.repro import glue
+
+    with pytest.raises(TypeError, match="name must be a str"):
+        glue(3, "x")  # type: ignore[arg-type]
