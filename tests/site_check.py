@@ -13,6 +13,8 @@ For each page, served from ``127.0.0.1`` by :func:`serve`, :func:`sweep_site` ch
   with math elements holds MathJax's ``mjx-container`` output, and MathJax reports no error;
 * every explorer slider (``input.nag-explorer-slider``) changes the displayed frame, both with
   the keyboard and when its value is set and an ``input`` event fires;
+* a page marked Chinese (``lang="zh-CN"``) draws its CJK text with a system font, and no page
+  fetches a web font other than the theme's icons and MathJax's own;
 * no displayed code cell contains ``glue(`` bookkeeping or scrolls sideways at 1280 pixels;
 * exercise solutions are folded until the reader clicks their title, and then open;
 * the "next" (and "previous") links follow the order of ``_toc.yml``.
@@ -111,6 +113,26 @@ _SWEEP_SLIDER_JS = """async (id) => {
 }"""
 
 # Heights of the bodies of the exercise solutions (folded: 0) and how many there are.
+# On a Chinese page: are CJK characters drawn by a real font? Without one, Chromium draws every
+# character as the same empty box (the glyph of an unassigned code point).
+_CJK_JS = """() => {
+  const el = document.querySelector('main p') || document.body;
+  const family = getComputedStyle(el).fontFamily;
+  const canvas = document.createElement('canvas');
+  canvas.width = 48; canvas.height = 48;
+  const ctx = canvas.getContext('2d');
+  const shape = ch => {
+    ctx.clearRect(0, 0, 48, 48); ctx.font = '32px ' + family; ctx.fillText(ch, 4, 36);
+    return Array.from(ctx.getImageData(0, 0, 48, 48).data).join(',');
+  };
+  const a = shape('梯'), b = shape('度'), none = shape(String.fromCodePoint(0x10FFFD));
+  return {lang: document.documentElement.lang, rendered: a !== b && a !== none && b !== none};
+}"""
+#: Font files a page may load: the theme's icon font and MathJax's own fonts, from this site.
+#: Anything else (a CJK web font, say) is a web font the pages should not need.
+_ALLOWED_FONTS = ("/_static/vendor/fontawesome/", "/_static/mathjax/")
+_FONT_FILE = re.compile(r"\.(woff2?|ttf|otf|eot)$", re.I)
+
 # Every code cell the page shows (folded ones included): its text and whether it scrolls sideways.
 _CODE_JS = """() => Array.from(document.querySelectorAll('div.cell_input pre')).map(p => ({
   text: p.textContent,
@@ -344,6 +366,9 @@ def _check_page(
         seen.append(req.url)
         if not _local(req.url, origin):
             problems.append(f"request to another origin: {req.url}")
+        path = urlsplit(req.url).path
+        if _FONT_FILE.search(path) and not path.startswith(_ALLOWED_FONTS):
+            problems.append(f"web font fetched: {path}")
 
     def on_response(resp: Any) -> None:
         if not resp.url.startswith("data:") and resp.status != 200:
@@ -389,6 +414,7 @@ def _check_page(
             _check_explorers(page, problems)
             _check_solutions(page, problems)
             _check_code(page, problems)
+            _check_cjk(page, problems)
             _check_navigation(page, url, origin, path, order, problems)
         page.wait_for_timeout(50)  # let late console messages arrive
     except Exception as exc:  # a timeout or a crashed page is a problem, not a test error
@@ -445,6 +471,15 @@ def _check_explorers(page: Any, problems: list[str]) -> None:
                 problems.append(f"explorer {sid}: frame {frame['value']} did not load")
         if len({frame["src"] for frame in shown}) < 2:
             problems.append(f"explorer {sid}: setting the value + 'input' never changed the frame")
+
+
+def _check_cjk(page: Any, problems: list[str]) -> None:
+    """On a page marked Chinese, CJK text must be drawn by a system font, not as empty boxes."""
+    info = page.evaluate(_CJK_JS)
+    if info["lang"].startswith("zh") and not info["rendered"]:
+        problems.append(
+            "CJK text is drawn as empty boxes: no system CJK font (install fonts-noto-cjk)"
+        )
 
 
 def _check_code(page: Any, problems: list[str]) -> None:

@@ -25,6 +25,7 @@ FORBIDDEN: tuple[tuple[str, str], ...] = (
     (r"(\\mu|μ)_\{?[kt]\b|(\\mu|μ)_\{?k\s*[+-]", "a varying momentum is β_k (NAdam's is β_{1,t})"),
     (r"(\\mu|μ)\s*(\\,\s*)?[bv]_", "the buffer term is β b_k (or β v_k)"),
     (r"(\\mu|μ)\s*\(\s*(\\theta|θ|x)_", "the momentum step is β(θ_k − θ_{k−1})"),
+    (r"(\\mu|μ)\s*v\b|1\s*[−-]\s*(\\mu|μ)\)", "the velocity decays as βv; the step as 1/(1 − β)"),
     (r"\bmomentum\s*=\s*mu\b|\bmu\s*=\s*0?\.\d", "code names the momentum `momentum` or `beta`"),
     (r"slope[^.\n]{0,16}?(\\alpha|α)", "the Leaky ReLU slope is a (`negative_slope`), not α"),
     (r"negative_slope\s*=\s*(\\alpha|α|alpha\b)", "the Leaky ReLU slope is a (`negative_slope`)"),
@@ -96,6 +97,8 @@ def test_no_text_uses_a_symbol_for_what_the_notation_page_reserves_it_against(
         "nn.LeakyReLU(negative_slope=alpha)",
         r"$f(x) = \max(\alpha x, x)$",
         "Jacobian diag(1 or α)",
+        "its step settles at lr·g/(1−μ)",
+        "NAG is v ← μv − α∇f(θ + μv)",
         r"the gradient $\nabla_\theta L$ of the loss",
     ],
 )

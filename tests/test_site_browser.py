@@ -16,9 +16,6 @@ from tests.site_check import SiteReport, html_pages, sweep_site, toc_pages
 
 pytestmark = pytest.mark.browser
 
-#: The sweep of a dozen pages must stay well under a minute on the 2-core CI machine.
-SWEEP_BUDGET_S = 60.0
-
 
 @pytest.fixture(scope="module")
 def sweep(built_site: Path) -> SiteReport:
@@ -44,10 +41,6 @@ def test_the_sweep_visits_every_page_including_the_whole_reading_order(
     missing = [p for p in toc_pages() if p not in visited]
     assert not missing, f"pages of _toc.yml missing from the build: {missing}"
     assert all(p.requests > 0 for p in sweep.pages)
-
-
-def test_the_sweep_takes_well_under_a_minute(sweep: SiteReport) -> None:
-    assert sweep.total_s < SWEEP_BUDGET_S, f"browser sweep took {sweep.total_s:.0f} s"
 
 
 def _broken_copy(built_site: Path, tmp_path: Path) -> tuple[Path, str, str]:
@@ -118,6 +111,25 @@ def test_the_sweep_fails_on_a_cdn_asset_a_broken_image_raw_tex_a_dead_slider_and
     assert f"explorer {good_id}" not in found, found
     assert (shots / "intro.html.png").is_file(), "a failing page must leave a screenshot"
     assert not (shots / "chapters__claims.html.png").exists()
+
+
+def test_the_sweep_fails_a_chinese_page_drawn_without_a_cjk_font(
+    built_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A font configuration with only the Latin fonts Chromium depends on: no CJK font.
+    latin = [d for d in ("/usr/share/fonts/truetype",) if Path(d).is_dir()]
+    assert latin, "expected Debian's Latin fonts in /usr/share/fonts/truetype"
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+        + "".join(f"<dir>{d}</dir>" for d in latin)
+        + f"<cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>"
+    )
+    monkeypatch.setenv("FONTCONFIG_FILE", str(conf))
+    report = sweep_site(built_site, pages=["zh/index.html", "intro.html"], artifacts=None)
+    zh, en = report.pages
+    assert any("CJK text is drawn as empty boxes" in p for p in zh.problems), zh.problems
+    assert not any("CJK" in p for p in en.problems), en.problems
 
 
 def test_the_sweep_refuses_a_missing_site_and_a_bad_worker_count(tmp_path: Path) -> None:
