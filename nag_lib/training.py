@@ -156,6 +156,24 @@ def _check_model(model: object) -> None:
         raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
 
 
+def _eval_logits(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
+    """``model(x)`` in eval mode and without gradients (the mode is restored afterwards), after
+    checking that ``x`` and ``y`` are non-empty and of one length."""
+    _check_model(model)
+    if x.shape[0] != y.shape[0]:
+        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
+    if x.shape[0] == 0:
+        raise ValueError("x is empty")
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            logits: Tensor = model(x)
+            return logits
+    finally:
+        model.train(was_training)
+
+
 def accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
     """Share of rows of ``x`` whose arg-max logit equals the label in ``y``.
 
@@ -166,18 +184,8 @@ def accuracy(model: nn.Module, x: Tensor, y: Tensor) -> float:
     >>> 0.0 <= accuracy(m, torch.zeros(4, 2), torch.zeros(4, dtype=torch.long)) <= 1.0
     True
     """
-    _check_model(model)
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
-    if x.shape[0] == 0:
-        raise ValueError("x is empty")
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            return float((model(x).argmax(dim=1) == y).float().mean())
-    finally:
-        model.train(was_training)
+    logits = _eval_logits(model, x, y)
+    return float((logits.argmax(dim=1) == y).float().mean())
 
 
 def train(
@@ -455,20 +463,9 @@ def evaluate(model: nn.Module, x: Tensor, y: Tensor) -> tuple[float, float]:
     >>> loss > 0 and 0.0 <= acc <= 1.0
     True
     """
-    _check_model(model)
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same length, got {x.shape[0]} and {y.shape[0]}")
-    if x.shape[0] == 0:
-        raise ValueError("x is empty")
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            logits = model(x)
-            loss = float(F.cross_entropy(logits, y))
-            return loss, float((logits.argmax(dim=1) == y).float().mean())
-    finally:
-        model.train(was_training)
+    logits = _eval_logits(model, x, y)
+    loss = float(F.cross_entropy(logits, y))
+    return loss, float((logits.argmax(dim=1) == y).float().mean())
 
 
 class EarlyStopping:
