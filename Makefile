@@ -12,15 +12,17 @@ NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 # (PNG data, figure reprs, memory addresses). The lax mode is never used.
 NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Unit and property tests of nag_lib plus its docstring examples; coverage by these alone.
-UNIT_ARGS := tests nag_lib --doctest-modules -m "not browser" \
+UNIT_ARGS := tests nag_lib --doctest-modules -m "not browser and not axe" \
 	--cov=nag_lib --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=90
 export PYTHONHASHSEED := 0
+# Notebooks executed by make (nbval, execute, test) draw off-screen and store no live widget
+# views (see nag_lib.widgets); `make lab` removes both variables again for its kernels.
+HEADLESS_VARS := MPLBACKEND NAG_BOOK_HEADLESS
 export MPLBACKEND := Agg
-# Notebooks executed by make (nbval, execute) do not store live widget views; see nag_lib.widgets.
 export NAG_BOOK_HEADLESS := 1
 
 .PHONY: help venv book test test-graph test-book test-unit test-browser lint typecheck unit nbval \
-	nbval-1 nbval-2 browser execute lab serve bench pipeline clean FORCE
+	nbval-1 nbval-2 browser axe execute lab serve bench pipeline clean FORCE
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -82,6 +84,9 @@ test-unit: test-book
 test-browser: test-book
 	$(BIN)/python -m pytest tests -m browser
 
+axe: book  ## axe-core (WCAG 2.1 A/AA) over every page, light and dark mode (about 4 min)
+	$(BIN)/python -m pytest tests -m axe
+
 nbval-1/%: FORCE
 	NAG_BOOK_THREADS=1 $(BIN)/python -m pytest -q $(NBVAL_ARGS) chapters/$*.ipynb
 
@@ -95,8 +100,14 @@ execute: $(STAMP)  ## re-execute every chapter notebook in place (authors), then
 	done
 	$(MAKE) --no-print-directory nbval
 
-lab: $(STAMP)  ## JupyterLab on the chapters (ipywidgets work here)
-	$(BIN)/jupyter lab chapters
+# JupyterLab for readers: on 127.0.0.1 only, behind Jupyter's token (printed in the URL), with
+# live explorers (the headless variables are removed). LAB_DIR and LAB_ARGS exist for
+# tests/test_lab.py, which runs this very target on a copy of a chapter and a free port.
+LAB_DIR ?= chapters
+LAB_ARGS ?=
+
+lab: $(STAMP)  ## JupyterLab on the chapters, on 127.0.0.1 with a token (live explorers work here)
+	env $(HEADLESS_VARS:%=-u %) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(LAB_ARGS) $(LAB_DIR)
 
 serve:  ## serve the built site on http://127.0.0.1:8000
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000

@@ -184,6 +184,11 @@ def _on_builder_inited(app: Sphinx) -> None:
     app.config.html_static_path.extend([str(staged), str(STATIC_DIR)])
     app.add_css_file("nag-explorer.css")
     app.add_css_file("nag-book.css")
+    # The live explorers (plain JavaScript, from this site): each script finds its own
+    # ``div.nag-live[data-explorer=...]`` elements and does nothing on other pages.
+    app.add_css_file("nag-live.css")
+    app.add_js_file("nag-live-momentum.js", defer="defer")
+    app.add_js_file("nag-live-adam.js", defer="defer")
 
 
 def _on_page_context(

@@ -78,7 +78,7 @@ def phases(build_dir: Path | None) -> list[Phase]:
                     "nag_lib",
                     "--doctest-modules",
                     "-m",
-                    "not browser",
+                    "not browser and not axe",
                     "--cov=nag_lib",
                     "--cov-branch",
                 ]

@@ -2,16 +2,22 @@
 still moves on the published site (precomputed PNG frames behind a plain HTML range slider, no
 kernel, no CDN, no JavaScript library).
 
-A chapter defines one drawing function and uses it twice::
+A chapter defines one drawing function and describes its controls once, in an :class:`Explorer`;
+both versions are built from that description, so they open on the same settings::
 
     def draw(beta: float) -> Figure:
         fig, ax = plt.subplots(figsize=(5, 3))
         ...
         return fig
 
-    show_live(draw, beta=(0.0, 0.99, 0.01))        # JupyterLab: a live slider (needs a kernel)
-    static_explorer(draw, [0.0, 0.5, 0.9, 0.99],   # the page: precomputed frames, any browser
-                    name="momentum β", alt="Iterates of heavy ball on a quadratic")
+    explorer = Explorer(
+        draw,
+        [Control("beta", (0.0, 0.99, 0.01), 0.9, label="momentum β",
+                 frames=[0.0, 0.5, 0.9, 0.99])],
+        alt="Iterates of heavy ball on a quadratic",
+    )
+    explorer.show_live()   # JupyterLab: a live slider that opens at β = 0.9 (needs a kernel)
+    explorer.static()      # the page: precomputed frames, opens at β = 0.9, any browser
 
 The static twin is accessible: the slider has a visible ``<label>``, announces the setting it
 shows (``aria-valuetext``, a live ``<output>``), moves with the arrow keys, and every frame has
@@ -23,8 +29,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import inspect
 import io
 import json
+import math
 import os
 import struct
 from collections.abc import Callable, Sequence
@@ -36,6 +44,8 @@ from matplotlib.figure import Figure
 __all__ = [
     "HEADLESS_ENV",
     "MAX_FRAMES",
+    "Control",
+    "Explorer",
     "StaticExplorer",
     "live_explorer",
     "show_live",
@@ -206,7 +216,7 @@ def static_explorer(
 
     Raises ``TypeError`` if ``draw`` is not callable or returns something other than a Figure,
     ``ValueError`` for fewer than 2 or more than :data:`MAX_FRAMES` values, an empty ``name`` or
-    ``alt``, a non-positive ``dpi`` or a ``start`` outside the frames.
+    ``alt``, a ``dpi`` that is not positive and finite, or a ``start`` outside the frames.
     """
     if not callable(draw):
         raise TypeError(f"draw must be callable, got {type(draw).__name__}")
@@ -221,8 +231,8 @@ def static_explorer(
         raise ValueError(f"alt must be a non-empty description of the figure, got {alt!r}")
     if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
         raise TypeError(f"dpi must be a number, got {type(dpi).__name__}: {dpi!r}")
-    if not dpi > 0:
-        raise ValueError(f"dpi must be positive, got {dpi!r}")
+    if not (dpi > 0 and math.isfinite(dpi)):
+        raise ValueError(f"dpi must be positive and finite, got {dpi!r}")
     frames = []
     for v in vals:
         fig = draw(v)
@@ -234,18 +244,267 @@ def static_explorer(
     return StaticExplorer(frames, [str(fmt(v)) for v in vals], name, alt, start)
 
 
-def live_explorer(draw: Callable[..., Figure], **controls: Any) -> Any:
-    """``ipywidgets.interactive`` over ``draw`` with one control per keyword.
+def _is_real(value: object) -> bool:
+    """A finite int or float, not a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
-    Each control is whatever ``ipywidgets.interactive`` accepts: a widget, a
-    ``(min, max, step)`` tuple or a list of options. Needs a running kernel. Example::
 
-        >>> live_explorer(draw, beta=(0.0, 0.99, 0.01))  # doctest: +SKIP
+def _setting(value: Any) -> str:
+    """How a setting is written for the reader by default: ``f"{v:g}"`` for numbers."""
+    return f"{value:g}" if _is_real(value) else str(value)
+
+
+def _decimals(step: float) -> int:
+    """The decimals needed to write multiples of ``step`` (0.05 -> 2, 0.5 -> 1, 1 -> 0)."""
+    for d in range(10):
+        if math.isclose(round(step, d), step, rel_tol=1e-9, abs_tol=0.0):
+            return d
+    return 10
+
+
+class Control:
+    """One setting of an explorer, described once for its live and its static version.
+
+    ``name`` is the keyword of ``draw`` that the control sets. ``values`` are the settings it can
+    take: a tuple ``(lo, hi, step)`` for a range, or a list of settings. ``default`` is the
+    setting both versions open on. ``label`` is shown beside the control (default: ``name``),
+    ``fmt`` writes a setting for the reader (default: ``f"{v:g}"`` for a number), and ``frames``
+    are the settings the static twin precomputes when it moves this control (default: a list's
+    settings; a range needs them). Each lies in ``values`` and one of them is ``default``.
+
+    In JupyterLab a range becomes a slider (integer or float), a list of numbers a slider over
+    its settings, and a list of anything else a drop-down menu. Example::
+
+        >>> beta = Control("momentum", (0.0, 0.99, 0.01), 0.9, label="momentum β",
+        ...                frames=[0.0, 0.5, 0.9, 0.99])
+        >>> beta.frames, beta.default
+        ((0.0, 0.5, 0.9, 0.99), 0.9)
+        >>> Control("kappa", [10.0, 50.0, 100.0], 50.0, label="κ").frames
+        (10.0, 50.0, 100.0)
+
+    Raises ``TypeError`` for a ``name`` or ``label`` that is not a string, ``values`` or
+    ``frames`` of neither form, or a ``fmt`` that is not callable, and ``ValueError`` for a
+    ``name`` that is not a Python identifier, a range that is empty, reversed or not finite, fewer
+    than 2 settings or two that ``fmt`` writes alike, a ``default`` or frame outside ``values``
+    (or off the range's steps), or ``frames`` without ``default``.
     """
+
+    def __init__(
+        self,
+        name: str,
+        values: tuple[float, float, float] | Sequence[Any],
+        default: Any,
+        label: str | None = None,
+        fmt: Callable[[Any], str] = _setting,
+        frames: Sequence[Any] | None = None,
+    ) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {type(name).__name__}: {name!r}")
+        if not name.isidentifier():
+            raise ValueError(f"name must be a keyword of draw (an identifier), got {name!r}")
+        if label is None:
+            label = name
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a string, got {type(label).__name__}: {label!r}")
+        if not callable(fmt):
+            raise TypeError(f"fmt must be callable, got {type(fmt).__name__}")
+        self.name, self.label, self.fmt = name, label.strip() or name, fmt
+        self.span: tuple[float, float, float] | None = None
+        self.options: tuple[Any, ...] | None = None
+        if isinstance(values, tuple):
+            if len(values) != 3 or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
+            ):
+                raise TypeError(
+                    f"values of control {name!r}: a range is a tuple of three numbers "
+                    f"(lo, hi, step), got {values!r}"
+                )
+            lo, hi, step = values
+            if not (all(map(math.isfinite, values)) and lo < hi and 0 < step <= hi - lo):
+                raise ValueError(
+                    f"values of control {name!r}: need lo < hi and 0 < step <= hi - lo, "
+                    f"got {values!r}"
+                )
+            self.span = (lo, hi, step)
+        elif isinstance(values, Sequence) and not isinstance(values, (str, bytes)):
+            options = tuple(values)
+            if len(options) < 2:
+                raise ValueError(
+                    f"values of control {name!r} must hold at least 2 settings, got {len(options)}"
+                )
+            labels = [str(fmt(v)) for v in options]
+            if len(set(labels)) != len(labels):
+                raise ValueError(
+                    f"values of control {name!r} must read differently, fmt writes them as "
+                    f"{labels!r}"
+                )
+            self.options = options
+        else:
+            raise TypeError(
+                f"values of control {name!r} must be (lo, hi, step) or a list of settings, "
+                f"got {type(values).__name__}"
+            )
+        if not self.allows(default):
+            raise ValueError(
+                f"default of control {name!r} must be one of its values {self._describe()}, "
+                f"got {default!r}"
+            )
+        self.default = default
+        if frames is None:
+            self.frames: tuple[Any, ...] | None = self.options
+        else:
+            if isinstance(frames, (str, bytes)) or not isinstance(frames, Sequence):
+                raise TypeError(
+                    f"frames of control {name!r} must be a list of settings, "
+                    f"got {type(frames).__name__}"
+                )
+            self.frames = tuple(frames)
+            outside = [f for f in self.frames if not self.allows(f)]
+            if outside:
+                raise ValueError(
+                    f"frames of control {name!r} must be among its values {self._describe()}, "
+                    f"got {outside[0]!r}"
+                )
+            if default not in self.frames:
+                raise ValueError(
+                    f"frames of control {name!r} must include its default {default!r}, so the "
+                    "static twin can open where the live version does"
+                )
+
+    def allows(self, value: Any) -> bool:
+        """Whether ``value`` is one of the settings: in the list, or on a step of the range."""
+        if self.span is None:
+            assert self.options is not None
+            return any(
+                value == v and isinstance(value, bool) == isinstance(v, bool) for v in self.options
+            )
+        lo, hi, step = self.span
+        if not _is_real(value) or not lo <= value <= hi:
+            return False
+        k = (value - lo) / step
+        return bool(abs(k - round(k)) <= 1e-9 * max(1.0, abs(k)))
+
+    def _describe(self) -> str:
+        if self.span is not None:
+            lo, hi, step = self.span
+            return f"{lo:g} to {hi:g} in steps of {step:g}"
+        return repr(list(self.options or ()))
+
+    def widget(self) -> Any:
+        """The ipywidgets control, set to ``default`` and labelled ``label``.
+
+        Sliders update the figure when released (or on each arrow key), not while dragged, so a
+        slow ``draw`` does not queue up frames in the kernel."""
+        import ipywidgets
+
+        common: dict[str, Any] = {
+            "description": self.label,
+            "style": {"description_width": "initial"},
+            "layout": ipywidgets.Layout(width="min(100%, 36em)"),
+        }
+        if self.span is not None:
+            lo, hi, step = self.span
+            if all(isinstance(v, int) for v in (lo, hi, step, self.default)):
+                return ipywidgets.IntSlider(
+                    value=self.default,
+                    min=lo,
+                    max=hi,
+                    step=step,
+                    continuous_update=False,
+                    **common,
+                )
+            return ipywidgets.FloatSlider(
+                value=self.default,
+                min=lo,
+                max=hi,
+                step=step,
+                continuous_update=False,
+                readout_format=f".{_decimals(step)}f",
+                **common,
+            )
+        assert self.options is not None
+        pairs = [(str(self.fmt(v)), v) for v in self.options]
+        if all(_is_real(v) for v in self.options):
+            return ipywidgets.SelectionSlider(
+                options=pairs, value=self.default, continuous_update=False, **common
+            )
+        return ipywidgets.Dropdown(options=pairs, value=self.default, **common)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The description as JSON-ready data, e.g. for an explorer written in JavaScript.
+
+        >>> Control("beta", (0.0, 0.99, 0.01), 0.9, label="β").as_dict()
+        {'name': 'beta', 'label': 'β', 'default': 0.9, 'min': 0.0, 'max': 0.99, 'step': 0.01}
+        """
+        out: dict[str, Any] = {"name": self.name, "label": self.label, "default": self.default}
+        if self.span is not None:
+            out |= dict(zip(("min", "max", "step"), self.span, strict=True))
+        else:
+            out["options"] = [{"label": str(self.fmt(v)), "value": v} for v in self.options or ()]
+        if self.frames is not None and self.frames != self.options:
+            out["frames"] = list(self.frames)
+        return out
+
+    def __repr__(self) -> str:
+        values = self.span if self.span is not None else list(self.options or ())
+        return f"Control({self.name!r}, {values!r}, default={self.default!r})"
+
+
+def _from_abbreviation(draw: Callable[..., Figure], name: str, values: Any) -> Control:
+    """A :class:`Control` from the older keyword form ``name=(lo, hi, step)`` or
+    ``name=[settings]``: its default is ``draw``'s default for ``name``, else the first setting."""
+    if isinstance(values, Control):
+        raise TypeError(f"pass Control {values.name!r} positionally, not as {name}=Control(...)")
+    if not isinstance(values, (tuple, list)) or not values:
+        raise TypeError(
+            f"control {name!r} must be (lo, hi, step), a list of settings or a Control, "
+            f"got {type(values).__name__}: {values!r}"
+        )
+    try:
+        default = inspect.signature(draw).parameters[name].default
+    except (KeyError, TypeError, ValueError):
+        default = inspect.Parameter.empty
+    if default is inspect.Parameter.empty:
+        default = values[0]
+    return Control(name, values, default)
+
+
+def _controls(
+    draw: Callable[..., Figure], controls: Sequence[Control], abbreviations: dict[str, Any]
+) -> list[Control]:
+    """Check ``draw`` and the controls, and return them all as :class:`Control` objects."""
     if not callable(draw):
         raise TypeError(f"draw must be callable, got {type(draw).__name__}")
-    if not controls:
-        raise ValueError("live_explorer needs at least one control, e.g. beta=(0.0, 0.99, 0.01)")
+    for c in controls:
+        if not isinstance(c, Control):
+            raise TypeError(f"controls must be Control objects, got {type(c).__name__}: {c!r}")
+    every = [*controls, *(_from_abbreviation(draw, k, v) for k, v in abbreviations.items())]
+    if not every:
+        raise ValueError(
+            'an explorer needs at least one control, e.g. Control("beta", (0.0, 0.99, 0.01), 0.9)'
+        )
+    names = [c.name for c in every]
+    if len(set(names)) != len(names):
+        raise ValueError(f"controls must set different keywords of draw, got {names}")
+    try:
+        inspect.signature(draw).bind_partial(**{c.name: c.default for c in every})
+    except ValueError:  # no signature to check (a builtin)
+        pass
+    except TypeError as err:
+        raise TypeError(f"draw does not take the controls {names}: {err}") from None
+    return every
+
+
+def live_explorer(draw: Callable[..., Figure], *controls: Control, **abbreviations: Any) -> Any:
+    """``ipywidgets.interactive`` over ``draw``, one widget per control, each at its default.
+
+    Pass :class:`Control` objects (or use :meth:`Explorer.live`). The older keyword form,
+    ``beta=(0.0, 0.99, 0.01)`` or ``beta=[0.5, 0.9]``, still works: its default is ``draw``'s
+    default for that keyword, else the first setting. Needs a running kernel to redraw. Example::
+
+        >>> live_explorer(draw, Control("beta", (0.0, 0.99, 0.01), 0.9))  # doctest: +SKIP
+    """
+    every = _controls(draw, controls, abbreviations)
     import ipywidgets
 
     def show(**kwargs: Any) -> None:
@@ -253,17 +512,17 @@ def live_explorer(draw: Callable[..., Figure], **controls: Any) -> Any:
         plt.show()
         plt.close(fig)
 
-    return ipywidgets.interactive(show, **controls)
+    return ipywidgets.interactive(show, **{c.name: c.widget() for c in every})
 
 
-def show_live(draw: Callable[..., Figure], **controls: Any) -> None:
+def show_live(draw: Callable[..., Figure], *controls: Control, **abbreviations: Any) -> None:
     """Display :func:`live_explorer` in JupyterLab; when headless print a one-line note instead.
 
     Headless means ``$NAG_BOOK_HEADLESS`` is set, as under ``make execute`` and nbval: the stored
-    output is then one deterministic line pointing to the static twin, not a widget view.
+    output is then one deterministic line pointing to the static twin, not a widget view. The
+    controls are checked either way.
     """
-    if not callable(draw):
-        raise TypeError(f"draw must be callable, got {type(draw).__name__}")
+    every = _controls(draw, controls, abbreviations)
     if os.environ.get(HEADLESS_ENV):
         print(
             "Live explorer: open this notebook in JupyterLab (make lab) to move the sliders; "
@@ -273,4 +532,101 @@ def show_live(draw: Callable[..., Figure], **controls: Any) -> None:
     import importlib
 
     display: Callable[..., object] = importlib.import_module("IPython.display").display
-    display(live_explorer(draw, **controls))
+    display(live_explorer(draw, *every))
+
+
+class Explorer:
+    """One explorer described once: ``draw`` and its controls give the live version
+    (:meth:`show_live`, for JupyterLab) and the static twin (:meth:`static`, for the page).
+
+    ``controls`` is one :class:`Control` or a list of them. Both versions open on the controls'
+    defaults. The static twin moves the first control over its ``frames`` and holds every other
+    control at its default; ``name`` labels its slider (default: the first control's label,
+    followed by the settings held fixed), ``alt`` describes its figure (the frame's setting is
+    appended), ``dpi`` sets the frames' resolution. Example::
+
+        >>> def draw(beta, steps=20):
+        ...     fig, ax = plt.subplots(figsize=(5, 3))
+        ...     ax.plot([beta**k for k in range(steps)])
+        ...     return fig
+        >>> ex = Explorer(draw, [Control("beta", [0.5, 0.9, 0.99], 0.9, label="β"),
+        ...                      Control("steps", (10, 40, 10), 20)],
+        ...               alt="Powers of β decay")
+        >>> ex.defaults, ex.name
+        ({'beta': 0.9, 'steps': 20}, 'β (steps = 20)')
+        >>> ex.static()
+        StaticExplorer('β (steps = 20)', 3 frames: 0.5 … 0.99)
+
+    Raises ``TypeError`` if ``draw`` is not callable or does not take the controls' names, and
+    ``ValueError`` for no control, two controls of one name, a first control without
+    ``frames`` (or with more than :data:`MAX_FRAMES`), an empty ``alt`` or ``name``, or a ``dpi``
+    that is not positive and finite.
+    """
+
+    def __init__(
+        self,
+        draw: Callable[..., Figure],
+        controls: Control | Sequence[Control],
+        alt: str,
+        name: str | None = None,
+        dpi: float = 80,
+    ) -> None:
+        if isinstance(controls, Control):
+            controls = [controls]
+        self.controls = _controls(draw, list(controls), {})
+        self.draw = draw
+        moved = self.controls[0]
+        if moved.frames is None or not 2 <= len(moved.frames) <= MAX_FRAMES:
+            raise ValueError(
+                f"frames of the first control, {moved.name!r}, are the static twin's: give it "
+                f"between 2 and {MAX_FRAMES} settings, got {moved.frames!r}"
+            )
+        if not isinstance(alt, str) or not alt.strip():
+            raise ValueError(f"alt must be a non-empty description of the figure, got {alt!r}")
+        if name is None:
+            held = ", ".join(f"{c.label} = {c.fmt(c.default)}" for c in self.controls[1:])
+            name = f"{moved.label} ({held})" if held else moved.label
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
+        if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
+            raise TypeError(f"dpi must be a number, got {type(dpi).__name__}: {dpi!r}")
+        if not (dpi > 0 and math.isfinite(dpi)):
+            raise ValueError(f"dpi must be positive and finite, got {dpi!r}")
+        self.alt, self.name, self.dpi = alt, name, dpi
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The setting of every control that both versions open on."""
+        return {c.name: c.default for c in self.controls}
+
+    def live(self) -> Any:
+        """The ipywidgets version (:func:`live_explorer`); needs a kernel to redraw."""
+        return live_explorer(self.draw, *self.controls)
+
+    def show_live(self) -> None:
+        """Display the live version in JupyterLab, or print a note when headless
+        (:func:`show_live`)."""
+        show_live(self.draw, *self.controls)
+
+    def static(self) -> StaticExplorer:
+        """The static twin (:func:`static_explorer`): the first control over its frames, the
+        others at their defaults, opening on the first control's default."""
+        moved, held = self.controls[0], self.defaults
+        assert moved.frames is not None
+        frames = list(moved.frames)
+
+        def frame(value: Any) -> Figure:
+            return self.draw(**{**held, moved.name: value})
+
+        return static_explorer(
+            frame,
+            frames,
+            name=self.name,
+            alt=self.alt,
+            fmt=moved.fmt,
+            start=frames.index(moved.default),
+            dpi=self.dpi,
+        )
+
+    def __repr__(self) -> str:
+        return f"Explorer({self.name!r}, controls={[c.name for c in self.controls]})"

@@ -73,6 +73,7 @@ def _draw(v: float) -> Any:
     return fig
 
 
+SLIDER = widgets.Control("v", [1.0, 2.0], 1.0)  # a valid control of _draw
 LINEAR_ONLY = nn.Sequential(nn.Linear(4, 2))
 
 
@@ -288,8 +289,15 @@ ENTRIES = [
     _e("static_explorer", "name", "name", lambda v: wd.static_explorer(_draw, [1, 2], name=v, alt="a")),
     _e("static_explorer", "alt", "name", lambda v: wd.static_explorer(_draw, [1, 2], name="v", alt=v)),
     _e("static_explorer", "dpi", "real>0", lambda v: wd.static_explorer(_draw, [1, 2], name="v", alt="a", dpi=v)),
-    _e("show_live", "draw", "callable", lambda v: wd.show_live(v, v=(0.0, 1.0))),
-    _e("live_explorer", "draw", "callable", lambda v: wd.live_explorer(v, v=(0.0, 1.0))),
+    _e("show_live", "draw", "callable", lambda v: wd.show_live(v, SLIDER)),
+    _e("live_explorer", "draw", "callable", lambda v: wd.live_explorer(v, v=(0.0, 1.0, 0.5))),
+    _e("Control", "name", "name", lambda v: wd.Control(v, [1.0, 2.0], 1.0)),
+    _e("Control", "fmt", "callable", lambda v: wd.Control("v", [1.0, 2.0], 1.0, fmt=v)),
+    _e("Control", "default", "choice", lambda v: wd.Control("v", ["relu", "tanh"], v)),
+    _e("Explorer", "draw", "callable", lambda v: wd.Explorer(v, SLIDER, alt="a")),
+    _e("Explorer", "alt", "name", lambda v: wd.Explorer(_draw, SLIDER, alt=v)),
+    _e("Explorer", "name", "name", lambda v: wd.Explorer(_draw, SLIDER, alt="a", name=v)),
+    _e("Explorer", "dpi", "real>0", lambda v: wd.Explorer(_draw, SLIDER, alt="a", dpi=v)),
     # nag_lib.cost
     _e("grad_evals_per_step", "optimizer", "optimizer", lambda v: co.grad_evals_per_step(v, _closure)),
     _e("grad_evals_per_step", "closure", "callable", lambda v: co.grad_evals_per_step(OPT, v)),
@@ -445,6 +453,11 @@ SPECIAL = [
     ("ensemble start of the wrong size", "start", ValueError, lambda: en.train(_tiny, ONE * 2, SPLIT, 1, start=STACK_OF_ONE)),
     ("members of different lengths", "seeds", ValueError, lambda: en.members(["sgd"], [0.1], [0, 1])),
     ("mean_ci of a diverged run", "values", ValueError, lambda: ev.mean_ci([0.9, math.nan])),
+    ("Control default off the range's steps", "default", ValueError, lambda: wd.Control("v", (0.0, 1.0, 0.1), 0.25)),
+    ("Control frames without the default", "frames", ValueError, lambda: wd.Control("v", (0.0, 1.0, 0.1), 0.5, frames=[0.1, 0.2])),
+    ("Explorer first control without frames", "frames", ValueError, lambda: wd.Explorer(_draw, wd.Control("v", (0.0, 1.0, 0.1), 0.5), alt="a")),
+    ("Explorer control draw does not take", "draw", TypeError, lambda: wd.Explorer(_draw, wd.Control("w", [1.0, 2.0], 1.0), alt="a")),
+    ("live_explorer two controls of one name", "keywords", ValueError, lambda: wd.live_explorer(_draw, SLIDER, SLIDER)),
 ]  # fmt: skip
 
 
