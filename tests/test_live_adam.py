@@ -211,14 +211,17 @@ def browser() -> Iterator[Any]:
 
 
 @contextmanager
-def open_harness(browser: Any, folder: Path, js: str) -> Iterator[Harness]:
-    """Serve the harness with ``js`` as the script from ``folder``; yield it once loaded."""
+def open_harness(
+    browser: Any, folder: Path, js: str, viewport: tuple[int, int] = (900, 1000)
+) -> Iterator[Harness]:
+    """Serve the harness with ``js`` as the script from ``folder`` to a browser window of
+    ``viewport`` (width, height) CSS px; yield it once loaded."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "index.html").write_text(_HARNESS, encoding="utf-8")
     (folder / "nag-live-adam.js").write_text(js, encoding="utf-8")
     shutil.copy(CSS, folder / "nag-live.css")
     with serve(folder) as origin:
-        context = browser.new_context(viewport={"width": 900, "height": 1000})
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         requests: list[str] = []
         errors: list[str] = []
         context.route(lambda url: not _local(url, origin), lambda route: route.abort())
@@ -359,3 +362,68 @@ def test_the_figure_text_contrasts_at_least_4_5_to_1_with_its_white_background(
     )
     worst = min((1.05) / (_luminance(f) + 0.05) for f in set(fills))
     assert worst >= 4.5, f"text colours {sorted(set(fills))}: contrast {worst:.2f}:1"
+
+
+# ---- on a phone ---------------------------------------------------------------------------
+
+#: A phone's viewport (CSS px), and the smallest text size readable on it.
+PHONE = (390, 844)
+MIN_TEXT_PX = 11.0
+
+#: Every visible text inside an element, and every form control, with the size it renders at
+#: in CSS px: the computed font size, times the SVG's scale (from getScreenCTM) for SVG text.
+#: Sorted, smallest first.
+TEXT_SIZES_JS = """box => {
+  const size = e => {
+    const px = parseFloat(getComputedStyle(e).fontSize);
+    if (!(e instanceof SVGElement)) { return px; }
+    const m = e.getScreenCTM();
+    return px * Math.sqrt(Math.abs(m.a * m.d - m.b * m.c));
+  };
+  const out = [];
+  const walk = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || !e.getClientRects().length) { continue; }
+    out.push({text: n.textContent.trim().slice(0, 40), px: size(e)});
+  }
+  for (const e of box.querySelectorAll('input, select, button')) {
+    if (!e.getClientRects().length) { continue; }
+    out.push({text: '<' + e.tagName.toLowerCase() + '>', px: size(e)});
+  }
+  return out.sort((a, b) => a.px - b.px);
+}"""
+
+
+def phone_problems(page: Any, box: Any) -> list[str]:
+    """What makes the explorer in ``box`` hard to read on ``page``: text under
+    :data:`MIN_TEXT_PX` CSS px, or a page wider than its window (sideways scrolling)."""
+    sizes = box.evaluate(TEXT_SIZES_JS)
+    out = [f"{s['text']!r} renders at {s['px']:.2f} px" for s in sizes if s["px"] < MIN_TEXT_PX]
+    if len(sizes) < 10:
+        out.append(f"only {len(sizes)} texts found")
+    wide = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    if wide[0] > wide[1]:
+        out.append(f"the page is {wide[0]} px wide in a {wide[1]} px window")
+    return out
+
+
+def test_on_a_390_px_phone_every_text_is_at_least_11_px_and_the_page_does_not_scroll_sideways(
+    browser: Any, tmp_path: Path
+) -> None:
+    with open_harness(browser, tmp_path, JS.read_text("utf-8"), PHONE) as h:
+        assert h.page.evaluate("window.innerWidth") == PHONE[0]
+        assert not phone_problems(h.page, h.explorer), phone_problems(h.page, h.explorer)
+        found = compare_adam_explorer(h.page, h.explorer)
+        assert not found.problems, "\n".join(found.problems)
+        assert len(found.worst) == len(SETTINGS)
+        # a window narrowed after loading (a phone turned upright): the figure is redrawn
+        h.page.set_viewport_size({"width": 1280, "height": 900})
+        h.page.wait_for_timeout(200)
+        wide = h.explorer.evaluate("e => e.querySelector('svg').getAttribute('viewBox')")
+        assert wide == "0 0 640 380"  # the desktop figure
+        h.page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
+        h.page.wait_for_timeout(200)
+        assert not phone_problems(h.page, h.explorer), phone_problems(h.page, h.explorer)
+        assert h.explorer.evaluate("e => e.querySelectorAll('svg').length") == 1
+        assert not h.errors, h.errors

@@ -390,10 +390,10 @@ def open_harness(browser: Any) -> Iterator[Any]:
     every request and console error recorded; requests to other origins are aborted."""
     stack: list[Any] = []
 
-    def _open(folder: Path) -> Opened:
+    def _open(folder: Path, viewport: tuple[int, int] = (1280, 1000)) -> Opened:
         server = serve(folder)
         origin = server.__enter__()
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         stack.append((server, context))
         page = context.new_page()
         opened = Opened(page, page.locator(SELECTOR), origin)
@@ -582,3 +582,23 @@ def test_every_text_of_the_explorer_has_contrast_at_least_4_5(
     assert len(found) > 20
     low = [f for f in found if f["ratio"] < 4.5]
     assert not low, low
+
+
+def test_on_a_390_px_phone_every_text_is_at_least_11_px_and_the_page_does_not_scroll_sideways(
+    open_harness: Any, tmp_path: Path
+) -> None:
+    from tests.test_live_adam import PHONE, phone_problems
+
+    h = open_harness(_harness(tmp_path / "site"), PHONE)
+    assert h.page.evaluate("window.innerWidth") == PHONE[0]
+    h.page.wait_for_timeout(100)  # the resize observer's first fit
+    assert not phone_problems(h.page, h.box), phone_problems(h.page, h.box)
+    opening = Step("as opened on a phone", (), {**OPENING, "methods": ALL_ON})
+    found = compare_momentum_explorer(h.page, h.box, (opening,))
+    assert not found.problems, "\n".join(found.problems)
+    assert found.entries == 3 * 151 * 2 and found.exact == found.entries
+    # a narrower phone still gets readable text (the panels shrink, their text does not)
+    h.page.set_viewport_size({"width": 320, "height": PHONE[1]})
+    h.page.wait_for_timeout(200)
+    assert not phone_problems(h.page, h.box), phone_problems(h.page, h.box)
+    assert not h.errors, h.errors

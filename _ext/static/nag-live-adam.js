@@ -154,23 +154,45 @@
   }
 
   // ---- the figure ----------------------------------------------------------------------
-  var W = 640, H = 380, L = 70, R = 16, T = 34, B = 50; // viewBox and margins
+  // The viewBox: 640 × 380 where the box is at least 640 px wide (the desktop figure, scaled
+  // to the box). On a narrower box (a phone) the viewBox is the box's own width, so that one
+  // unit is one CSS pixel and the 13-px text stays 13 px; the legend then goes below the plot,
+  // the title takes two lines and the x axis is labelled every fourth decade.
+  var FULL = 640, MIN_W = 260;
+  var W = 640, H = 380, L = 70, R = 16, T = 34, B = 50, NARROW = false; // the current layout
+  function setLayout(width) {
+    NARROW = width < FULL;
+    W = NARROW ? Math.max(MIN_W, Math.floor(width)) : FULL;
+    L = NARROW ? 58 : 70;
+    R = NARROW ? 10 : 16;
+    T = NARROW ? 52 : 34;
+    B = NARROW ? 50 + 4 * 19 + 14 : 50; // room for the legend under the axis label
+    H = NARROW ? T + Math.round(Math.min(300, Math.max(220, 0.8 * W))) + B : 380;
+  }
+  /** The layout's width for a box: FULL, or the box's width when narrower. */
+  function layoutWidth(box) {
+    var w = box.clientWidth;
+    return !w || w >= FULL ? FULL : Math.max(MIN_W, Math.floor(w));
+  }
   function X(g) { return L + (Math.log10(g) - G_LO) / (G_HI - G_LO) * (W - L - R); }
   function Y(s) { return T + (Y_HI - Math.log10(s)) / (Y_HI - Y_LO) * (H - T - B); }
 
-  /** The static parts of the plot (axes, ticks, legend); returns the parts redraw changes. */
-  function buildFigure(root, id) {
+  /** The static parts of the plot (axes, ticks, legend) laid out for a box `width` px wide,
+   * inserted in root before `before`; returns the parts redraw changes. */
+  function buildFigure(root, id, width, before) {
+    setLayout(width);
     var fig = svg("svg", {
       viewBox: "0 0 " + W + " " + H, role: "img", class: "nag-live-adam-figure",
       "font-family": "system-ui, sans-serif", "font-size": 13, fill: INK.text,
-    }, root);
+    });
+    root.insertBefore(fig, before || null);
     svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }, fig);
     var clip = svg("clipPath", { id: id + "-clip" }, svg("defs", {}, fig));
     svg("rect", { x: L, y: T, width: W - L - R, height: H - T - B }, clip);
     var e, x, y;
     for (e = G_LO; e <= G_HI; e++) { // x ticks: every decade, labelled every other one
       x = X(Math.pow(10, e));
-      if (e % 2 === 0) {
+      if (e % (NARROW ? 4 : 2) === 0) {
         svg("line", { x1: x, x2: x, y1: T, y2: H - B, stroke: INK.grid }, fig);
         svg("text", { x: x, y: H - B + 18, "text-anchor": "middle" }, fig)
           .textContent = pow10Label(e);
@@ -185,11 +207,13 @@
     }
     svg("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "none",
       stroke: INK.text }, fig);
-    svg("text", { x: (L + W - R) / 2, y: H - 10, "text-anchor": "middle" }, fig)
+    svg("text", { x: (L + W - R) / 2, y: H - B + 40, "text-anchor": "middle" }, fig)
       .textContent = "gradient |g| of the coordinate";
     svg("text", { x: 16, y: (T + H - B) / 2, "text-anchor": "middle",
       transform: "rotate(-90 16 " + (T + H - B) / 2 + ")" }, fig).textContent = "step size |Δθ|";
     var title = svg("text", { x: W / 2, y: 20, "text-anchor": "middle", "font-weight": 600 }, fig);
+    var title2 = NARROW ? svg("text", { x: W / 2, y: 38, "text-anchor": "middle",
+      "font-weight": 600 }, fig) : null;
     var plot = svg("g", { "clip-path": "url(#" + id + "-clip)", fill: "none" }, fig);
     var epsLine = svg("line", { y1: T, y2: H - B, stroke: INK.eps, "stroke-dasharray": "2 3" },
       plot);
@@ -211,7 +235,18 @@
       ["gradient descent, α|g|", style.sgd],
       ["|g| = ε", { stroke: INK.eps, "stroke-dasharray": "2 3" }],
     ];
-    var lx = W - R - 252, ly = H - B - 8 - 18 * items.length;
+    // Narrow: under the axis label, from the left edge of the plot.
+    var lx = NARROW ? Math.max(12, L - 50) : W - R - 252;
+    var ly = NARROW ? H - B + 62 : H - B - 8 - 18 * items.length;
+    if (NARROW) {
+      items.forEach(function (it, i) {
+        var yy = ly + 19 * i + 6;
+        svg("line", Object.assign({ x1: lx, x2: lx + 28, y1: yy, y2: yy }, it[1]), fig);
+        svg("text", { x: lx + 36, y: yy + 4 }, fig).textContent = it[0];
+      });
+      return { fig: fig, title: title, title2: title2, lines: lines, epsLine: epsLine,
+        epsText: epsText, width: W, L: L, R: R };
+    }
     svg("rect", { x: lx - 6, y: ly - 6, width: 250, height: 18 * items.length + 8,
       fill: "#ffffff", stroke: INK.grid }, fig);
     items.forEach(function (it, i) {
@@ -219,7 +254,8 @@
       svg("line", Object.assign({ x1: lx, x2: lx + 28, y1: yy, y2: yy }, it[1]), fig);
       svg("text", { x: lx + 36, y: yy + 4 }, fig).textContent = it[0];
     });
-    return { fig: fig, title: title, lines: lines, epsLine: epsLine, epsText: epsText };
+    return { fig: fig, title: title, title2: null, lines: lines, epsLine: epsLine,
+      epsText: epsText, width: W, L: L, R: R };
   }
 
   function pathOf(xs, ys) {
@@ -286,8 +322,29 @@
       num.addEventListener("change", function () { sync(c.key); });
     });
 
-    var parts = buildFigure(box, id);
     var summary = el("p", { class: "nag-live-adam-summary", "aria-live": "polite" }, box);
+    var parts = buildFigure(box, id, layoutWidth(box), summary);
+    var lastText = "";
+
+    /** Rebuilds the figure when the box's width asks for another layout (phone ↔ desktop, or
+     * another phone width), and paints the curves already computed into it. */
+    function fit() {
+      var w = layoutWidth(box);
+      if (w === parts.width) return;
+      var old = parts.fig;
+      parts = buildFigure(box, id, w, old);
+      box.removeChild(old);
+      paint();
+    }
+    if (typeof ResizeObserver === "function") {
+      var frame = 0;
+      new ResizeObserver(function () {
+        cancelAnimationFrame(frame);
+        frame = requestAnimationFrame(fit);
+      }).observe(box);
+    } else {
+      window.addEventListener("resize", fit);
+    }
 
     /** Shows state[key] in the controls (not in the one being used, to leave typing alone). */
     function sync(key, from) {
@@ -302,6 +359,19 @@
       var p = Object.assign({}, state, { grads: gradGrid() });
       last = run(p);
       var first = p.t === 1 ? last : run(Object.assign({}, p, { t: 1 }));
+      var text = summarize(state, last, first);
+      lastText = text;
+      paint();
+      // The live region speaks once the reader pauses, not at every slider position.
+      clearTimeout(pending);
+      if (now) summary.textContent = text;
+      else pending = setTimeout(function () { summary.textContent = text; }, 250);
+      api.lastRedrawMs = performance.now() - t0;
+    }
+
+    /** Draws the curves, ε's line and the title of the state last computed into the figure. */
+    function paint() {
+      setLayout(parts.width);
       parts.lines.adam.setAttribute("d", pathOf(last.grads, last.adam));
       parts.lines.sgd.setAttribute("d", pathOf(last.grads, last.sgd));
       parts.lines.uncorrected.setAttribute("d", pathOf(last.grads, last.uncorrected));
@@ -313,16 +383,16 @@
       parts.epsText.setAttribute("x", right ? xe - 4 : xe + 4);
       parts.epsText.setAttribute("text-anchor", right ? "end" : "start");
       parts.epsText.textContent = (off ? "← " : "") + "|g| = ε = " + fmt(state.eps);
-      parts.title.textContent = "Adam's step " + state.t + " is about α = " + fmt(state.lr) +
-        " down to |g| ≈ ε = " + fmt(state.eps);
-      var text = summarize(state, last, first);
+      var head = "Adam's step " + state.t + " is about α = " + fmt(state.lr);
+      var tail = "down to |g| ≈ ε = " + fmt(state.eps);
+      if (parts.title2) {
+        parts.title.textContent = head;
+        parts.title2.textContent = tail;
+      } else {
+        parts.title.textContent = head + " " + tail;
+      }
       parts.fig.setAttribute("aria-label", "Log-log plot of step size against gradient size " +
-        "from 1e-14 to 1e3. " + text);
-      // The live region speaks once the reader pauses, not at every slider position.
-      clearTimeout(pending);
-      if (now) summary.textContent = text;
-      else pending = setTimeout(function () { summary.textContent = text; }, 250);
-      api.lastRedrawMs = performance.now() - t0;
+        "from 1e-14 to 1e3. " + lastText);
     }
 
     var api = {

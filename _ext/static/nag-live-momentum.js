@@ -620,6 +620,45 @@
     const errNote = el("text", {x: PW - 4, y: 12, "text-anchor": "end",
       class: "nag-live-key"}, pErr.plot);
 
+    // A narrow box (a phone): the text sizes of the panels grow as the panels shrink, so that
+    // they render at 11.5 CSS px or more (nag-live.css), and the long key takes two lines.
+    let narrow = false;
+    function setNotes() {
+      const rosen = state.problem === "rosenbrock";
+      lossNote.textContent = rosen ? "" : "dashed: f₀·ρ²ᵏ";
+      errNote.textContent = "";
+      if (rosen) {
+        return;
+      }
+      const lines = narrow ? ["solid: flat, λ = 1/κ", "dotted: stiff, λ = L"] :
+        ["solid: flat, λ = 1/κ; dotted: stiff, λ = L"];
+      lines.forEach(function (text, i) {
+        el("tspan", {x: PW - 4, dy: i ? "1.2em" : 0}, errNote).textContent = text;
+      });
+    }
+    function fit() {
+      const shown = pPath.svg.getBoundingClientRect().width;
+      if (!shown) {
+        return; // not laid out (hidden): keep the last fit
+      }
+      const wasNarrow = narrow;
+      narrow = root.clientWidth < 640;
+      root.classList.toggle("nag-live-narrow", narrow);
+      if (narrow) {
+        root.style.setProperty("--nag-live-unscale", (W / shown).toFixed(4));
+      } else {
+        root.style.removeProperty("--nag-live-unscale");
+      }
+      if (narrow !== wasNarrow) {
+        setNotes();
+      }
+    }
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(fit).observe(root);
+    } else {
+      window.addEventListener("resize", fit);
+    }
+
     let last = null; // the most recent compute() result
     let summaryTimer = 0;
 
@@ -732,8 +771,7 @@
         }
         finals.push(NAMES[m] + " " + fmtNum(gap(n)));
       }
-      lossNote.textContent = rosen ? "" : "dashed: f₀·ρ²ᵏ";
-      errNote.textContent = rosen ? "" : "solid: flat, λ = 1/κ; dotted: stiff, λ = L";
+      setNotes();
 
       // read-outs: spectral radii table, live summary, accessible names of the plots
       // rho >= 1: on the quadratic the error grows; on Rosenbrock the run cannot settle at the
