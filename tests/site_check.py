@@ -190,6 +190,18 @@ def chromium_path() -> str:
     return os.environ.get(CHROMIUM_ENV) or "/usr/bin/chromium"
 
 
+def launch_chromium(pw: Any) -> Any:
+    """Headless Debian Chromium through a running Playwright ``pw``, with the book's flags."""
+    exe = chromium_path()
+    if not Path(exe).is_file():
+        raise FileNotFoundError(f"no Chromium at {exe}: install Debian's chromium package")
+    return pw.chromium.launch(
+        executable_path=exe,
+        headless=True,
+        args=[a for a in CHROMIUM_ARGS if a != "--headless"],
+    )
+
+
 def html_pages(html_dir: Path) -> list[str]:
     """Every HTML page of the site (not the theme's or Sphinx's asset folders), as posix paths."""
     pages = [p.relative_to(html_dir).as_posix() for p in sorted(html_dir.rglob("*.html"))]

@@ -25,7 +25,7 @@ import pytest
 import torch
 
 from nag_lib.optim import Adam, HeavyBall
-from tests.site_check import CHROMIUM_ARGS, ROOT, _local, chromium_path, serve
+from tests.site_check import ROOT, _local, launch_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -199,11 +199,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=[a for a in CHROMIUM_ARGS if a != "--headless"],
-        )
+        b = launch_chromium(pw)
         try:
             yield b
         finally:

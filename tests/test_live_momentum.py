@@ -38,7 +38,7 @@ from nag_lib.problems import (
     rosenbrock_grad,
     spectral_radii,
 )
-from tests.site_check import CHROMIUM_ARGS, ROOT, chromium_path, serve
+from tests.site_check import ROOT, launch_chromium, serve
 
 pytestmark = pytest.mark.browser
 
@@ -358,15 +358,8 @@ def _harness(folder: Path, script: str | None = None, attrs: str = "") -> Path:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     playwright = pytest.importorskip("playwright.sync_api")
-    exe = chromium_path()
-    if not Path(exe).is_file():
-        pytest.fail(f"no Chromium at {exe}: install Debian's chromium package")
     with playwright.sync_playwright() as pw:
-        b = pw.chromium.launch(
-            executable_path=exe,
-            headless=True,
-            args=[a for a in CHROMIUM_ARGS if a != "--headless"],
-        )
+        b = launch_chromium(pw)
         try:
             yield b
         finally:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.site_check import CHROMIUM_ARGS, chromium_path, serve
+from tests.site_check import launch_chromium, serve
 from tests.test_live_adam import compare_adam_explorer
 from tests.test_live_momentum import Step, compare_momentum_explorer
 
@@ -30,11 +30,7 @@ def site(built_site: Path) -> Iterator[tuple[Any, str]]:
     from playwright.sync_api import sync_playwright
 
     with serve(built_site) as origin, sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=[a for a in CHROMIUM_ARGS if a != "--headless"],
-        )
+        browser = launch_chromium(pw)
         try:
             yield browser, origin
         finally:

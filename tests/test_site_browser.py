@@ -160,15 +160,11 @@ def phone_problems(html_dir: Path, pages: list[str]) -> list[str]:
     """Pages that scroll sideways in a 390-pixel-wide window, with the elements that widen them."""
     from playwright.sync_api import sync_playwright
 
-    from tests.site_check import CHROMIUM_ARGS, chromium_path, serve
+    from tests.site_check import launch_chromium, serve
 
     out = []
     with serve(html_dir) as origin, sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=[a for a in CHROMIUM_ARGS if a != "--headless"],
-        )
+        browser = launch_chromium(pw)
         page = browser.new_page(viewport={"width": 390, "height": 844})
         page.route(lambda url: not url.startswith(origin), lambda route: route.abort())
         for path in pages:
