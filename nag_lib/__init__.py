@@ -2,8 +2,8 @@
 
 Modules, one concept each:
 
-* :mod:`nag_lib.optim`: heavy ball, NAG, Adam, NAdam (torch optimizers) and the paper forms
-  of Nesterov's method (NumPy);
+* :mod:`nag_lib.optim`: heavy ball, NAG, RMSprop, Adam (with AMSGrad), AdamW, NAdam (torch
+  optimizers) and the paper forms of Nesterov's method (NumPy);
 * :mod:`nag_lib.problems`: quadratics of chosen condition number, Rosenbrock, textbook rates;
 * :mod:`nag_lib.gradflow`: per-layer gradient norms and dead-unit fractions;
 * :mod:`nag_lib.activations`: Leaky ReLU and the derivatives of the classic activations;
@@ -11,6 +11,8 @@ Modules, one concept each:
 * :mod:`nag_lib.data`: scikit-learn's bundled digits, split once and for all;
 * :mod:`nag_lib.training`: a correct, seeded training loop that stops on divergence;
 * :mod:`nag_lib.ensemble`: many small MLPs trained as one vectorised model, each as if alone;
+* :mod:`nag_lib.noisy`: the noisy quadratic model: momentum under gradient noise, batch size;
+* :mod:`nag_lib.recurrent`: vanilla RNNs and LSTMs trained as one ensemble, with clipping;
 * :mod:`nag_lib.evidence`: the evidence standard as functions (intervals, grids, convergence);
 * :mod:`nag_lib.plotting`: the book's one style and palette;
 * :mod:`nag_lib.widgets`: interactive explorers and their static twins;

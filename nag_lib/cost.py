@@ -6,7 +6,8 @@ The cost of a training step splits into two parts that have nothing to do with e
   small constant multiple of the forward pass whatever optimizer will use the result
   (the "cheap gradient principle", Griewank & Walther 2008, §3; Baydin et al. 2018);
 * the optimizer's update: a handful of elementwise operations per parameter, plus the state it
-  keeps between steps (0, 1 or 2 parameter-sized buffers for SGD, momentum/NAG and Adam/NAdam).
+  keeps between steps (0, 1 or 2 parameter-sized buffers for SGD, momentum/NAG and Adam/NAdam;
+  3 for Adam with AMSGrad).
 
 The helpers here measure each part deterministically (counts of calls, FLOPs, elements written,
 floats stored), and :func:`relative_times` measures time (wall-clock or CPU) as ratios only.

@@ -65,6 +65,10 @@ __all__ = [
 KINDS = OPTIMIZERS
 _NADAM_PSI = 4e-3  # torch.optim.NAdam's default momentum_decay, as nag_lib.optim.NAdam
 _EPS = 1e-8  # Adam's and NAdam's default eps
+#: Activations without parameters beyond ReLU's family, as nn.ELU(), nn.GELU(), nn.SiLU() compute.
+_ELEMENTWISE: dict[str, Callable[[Tensor], Tensor]] = {"elu": F.elu, "gelu": F.gelu, "silu": F.silu}
+#: The activations of nag_lib.models.MLP that a StackedMLP computes (all but PReLU).
+_STACKED_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", *_ELEMENTWISE)
 
 
 @dataclass(frozen=True)
@@ -289,6 +293,12 @@ class StackedMLP(nn.Module):
         for i, m in enumerate(models):
             if not isinstance(m, MLP):
                 raise TypeError(f"models[{i}] must be a nag_lib.models.MLP, got {type(m).__name__}")
+            if m.activation not in _STACKED_ACTIVATIONS:
+                raise ValueError(
+                    f"models[{i}] has activation {m.activation!r}, which StackedMLP does not stack "
+                    f"(it stacks {_STACKED_ACTIVATIONS}; PReLU's slopes are parameters: train "
+                    "such networks one at a time with nag_lib.training)"
+                )
             nets.append(m)
         parts = [_hidden_parts(m, i) for i, m in enumerate(nets)]
         if len({_shapes(m, p) for m, p in zip(nets, parts, strict=True)}) != 1:
@@ -400,6 +410,8 @@ class StackedMLP(nn.Module):
             return torch.sigmoid(z)
         if block.activation == "tanh":
             return torch.tanh(z)
+        if block.activation in _ELEMENTWISE:
+            return _ELEMENTWISE[block.activation](z)
         if block.slope is not None:  # one fused kernel, forward and backward
             return F.leaky_relu(z, block.slope)
         slopes = self.slopes[block.start : block.stop, None, None]

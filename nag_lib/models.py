@@ -9,16 +9,29 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 
+from nag_lib.activations import variance_gain
+
 __all__ = ["ACTIVATIONS", "INITS", "MLP", "ResidualBlock"]
 
 #: Names accepted by ``MLP(activation=...)``.
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "prelu", "elu", "gelu", "silu")
+#: The activations whose He/Xavier gain comes from ``nag_lib.activations.variance_gain``
+#: (``torch.nn.init.calculate_gain`` has no entry for ELU, GELU or SiLU).
+_MATCHED_GAIN = ("prelu", "elu", "gelu", "silu")
 #: Names accepted by ``MLP(init=...)``: PyTorch's default, Glorot/Xavier normal, He normal.
 INITS = ("default", "xavier", "he")
 Norm = Literal["batch", "layer"] | None
 
 
-def _activation(name: str, negative_slope: float) -> nn.Module:
+def _activation(name: str, negative_slope: float, width: int) -> nn.Module:
+    if name == "prelu":
+        return nn.PReLU(num_parameters=width, init=negative_slope)
+    if name == "elu":
+        return nn.ELU()
+    if name == "gelu":
+        return nn.GELU()
+    if name == "silu":
+        return nn.SiLU()
     if name == "sigmoid":
         return nn.Sigmoid()
     if name == "tanh":
@@ -44,18 +57,32 @@ class ResidualBlock(nn.Module):
 class MLP(nn.Module):
     """``in -> [Linear -> (norm) -> act] x depth -> Linear -> out``.
 
-    Parameters (defaults explicit): ``depth`` hidden layers of ``width`` units; ``activation``
-    one of ``ACTIVATIONS``; ``init`` one of ``INITS`` (``"default"`` keeps PyTorch's own
+    Parameters (defaults explicit): ``depth`` hidden layers of ``width`` units.
+
+    ``activation`` is one of ``ACTIVATIONS``. ``"leaky_relu"`` has the fixed slope
+    ``negative_slope``; ``"prelu"`` learns one slope per unit (``nn.PReLU(width)``, He et al.
+    2015), starting from ``negative_slope`` (He et al. start from 0.25: pass it); ``"elu"`` is
+    ``nn.ELU()`` (Clevert et al. 2016, ``alpha = 1``), ``"gelu"`` the exact ``nn.GELU()``
+    (Hendrycks & Gimpel 2016) and ``"silu"`` is ``nn.SiLU()`` (Elfwing et al. 2018).
+
+    ``init`` is one of ``INITS``: ``"default"`` keeps PyTorch's own
     ``kaiming_uniform_(a=sqrt(5))``; ``"xavier"`` is Glorot & Bengio 2010's normal init with the
-    activation's gain; ``"he"`` is He et al. 2015's normal init for the activation; the two coincide
-    for square layers, fan_in = fan_out); biases start at 0 under xavier/he. ``norm`` adds
-    BatchNorm1d or LayerNorm after each hidden Linear;
+    activation's gain; ``"he"`` is He et al. 2015's normal init for the activation, standard
+    deviation ``gain / sqrt(fan_in)``; the two coincide for square layers, fan_in = fan_out.
+    Biases start at 0 under xavier/he. The gain is ``torch.nn.init.calculate_gain``'s for
+    sigmoid, tanh, ReLU and Leaky ReLU; for PReLU (at its initial slope), ELU, GELU and SiLU it
+    is ``nag_lib.activations.variance_gain``, :math:`1/\\sqrt{E[\\varphi(z)^2]}` for
+    :math:`z \\sim N(0, 1)`, which PyTorch does not provide.
+
+    ``norm`` adds BatchNorm1d or LayerNorm after each hidden Linear;
     ``residual=True`` wraps hidden layers 2..depth as ``x + F(x)``. ``weight_scale`` multiplies
     every initial weight matrix (1.0 leaves the initialisation untouched; above the
     variance-preserving value the backpropagated gradient grows with depth: exploding gradients).
 
     >>> m = MLP(64, 10, depth=3, width=16, activation="leaky_relu", init="he")
     >>> m(torch.zeros(2, 64)).shape
+    torch.Size([2, 10])
+    >>> MLP(64, 10, depth=3, width=16, activation="gelu", init="he")(torch.zeros(2, 64)).shape
     torch.Size([2, 10])
     """
 
@@ -112,7 +139,7 @@ class MLP(nn.Module):
                 block.append(nn.BatchNorm1d(width))
             elif norm == "layer":
                 block.append(nn.LayerNorm(width))
-            block.append(_activation(activation, self.negative_slope))
+            block.append(_activation(activation, self.negative_slope, width))
             seq = nn.Sequential(*block)
             layers.append(ResidualBlock(seq) if residual and i > 0 else seq)
         self.hidden = nn.Sequential(*layers)
@@ -128,8 +155,11 @@ class MLP(nn.Module):
 
     def _variance_preserving(self, lin: nn.Linear, gain_for: str | None) -> None:
         act = gain_for or self.activation
-        param = self.negative_slope if act == "leaky_relu" else None
-        gain = nn.init.calculate_gain(act, param)  # type: ignore[arg-type]
+        if act in _MATCHED_GAIN:
+            gain = variance_gain(act, self.negative_slope)
+        else:
+            param = self.negative_slope if act == "leaky_relu" else None
+            gain = nn.init.calculate_gain(act, param)  # type: ignore[arg-type]
         fan_in, fan_out = lin.in_features, lin.out_features
         std = (
             gain * math.sqrt(2.0 / (fan_in + fan_out))

@@ -2,8 +2,9 @@
 
 Two families live here:
 
-* ``torch.optim.Optimizer`` subclasses (:class:`HeavyBall`, :class:`NAG`, :class:`Adam`,
-  :class:`NAdam`) that train real networks and reproduce ``torch.optim`` step for step;
+* ``torch.optim.Optimizer`` subclasses (:class:`HeavyBall`, :class:`NAG`, :class:`RMSprop`,
+  :class:`Adam` (with AMSGrad), :class:`AdamW`, :class:`NAdam`) that train real networks and
+  reproduce ``torch.optim`` step for step;
 * small NumPy functions (:func:`gradient_descent`, :func:`heavy_ball`, :func:`nesterov_1983`,
   :func:`nesterov_sutskever`, :func:`nesterov_bengio`, :func:`nesterov_pytorch`) that write each
   method exactly as its paper does, for the chapters that compare forms and rates.
@@ -42,9 +43,11 @@ __all__ = [
     "NAG",
     "OPTIMIZERS",
     "Adam",
+    "AdamW",
     "CountingClosure",
     "HeavyBall",
     "NAdam",
+    "RMSprop",
     "gradient_descent",
     "heavy_ball",
     "make_optimizer",
@@ -214,15 +217,30 @@ def _nag_hyper(
     }
 
 
-def _adam_hyper(
+def _moments_hyper(
     lr: object, betas: object, eps: object, weight_decay: object, maximize: object
 ) -> dict[str, Any]:
+    """The hyperparameters that Adam, AdamW and NAdam share, checked."""
     return {
         "lr": _check_number("lr", lr, low=0.0),
         "betas": _check_betas(betas),
         "eps": _check_number("eps", eps, low=0.0),
         "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
         "maximize": _check_bool("maximize", maximize),
+    }
+
+
+def _adam_hyper(
+    lr: object,
+    betas: object,
+    eps: object,
+    weight_decay: object,
+    amsgrad: object,
+    maximize: object,
+) -> dict[str, Any]:
+    return {
+        **_moments_hyper(lr, betas, eps, weight_decay, maximize),
+        "amsgrad": _check_bool("amsgrad", amsgrad),
     }
 
 
@@ -235,8 +253,28 @@ def _nadam_hyper(
     maximize: object,
 ) -> dict[str, Any]:
     return {
-        **_adam_hyper(lr, betas, eps, weight_decay, maximize),
+        **_moments_hyper(lr, betas, eps, weight_decay, maximize),
         "momentum_decay": _check_number("momentum_decay", momentum_decay, low=0.0),
+    }
+
+
+def _rmsprop_hyper(
+    lr: object,
+    alpha: object,
+    eps: object,
+    weight_decay: object,
+    momentum: object,
+    centered: object,
+    maximize: object,
+) -> dict[str, Any]:
+    return {
+        "lr": _check_number("lr", lr, low=0.0),
+        "alpha": _check_number("alpha", alpha, low=0.0, high=1.0, high_open=True),
+        "eps": _check_number("eps", eps, low=0.0),
+        "weight_decay": _check_number("weight_decay", weight_decay, low=0.0),
+        "momentum": _check_number("momentum", momentum, low=0.0, high=1.0, high_open=True),
+        "centered": _check_bool("centered", centered),
+        "maximize": _check_bool("maximize", maximize),
     }
 
 
@@ -465,6 +503,148 @@ def _nag_slices(
         pc.add_(tmp, alpha=-lr)
 
 
+class RMSprop(_CheckedOptimizer):
+    r"""RMSProp (Tieleman & Hinton 2012, lecture 6.5), as ``torch.optim.RMSprop`` computes it.
+
+    The lecture keeps, per weight, a running mean of the squared gradient and divides the
+    gradient by its square root:
+
+    .. math::
+        v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad
+        \theta_t = \theta_{t-1} - \alpha\, \frac{g_t}{\sqrt{v_t} + \epsilon}, \qquad v_0 = 0,
+
+    with learning rate :math:`\alpha` (``lr``) and smoothing constant :math:`\beta_2`, which
+    PyTorch calls ``alpha`` (0.99 by default; the lecture uses 0.9). Where PyTorch goes beyond
+    the lecture:
+
+    * :math:`\epsilon` is added to :math:`\sqrt{v_t}` (the lecture has none);
+    * ``centered=True`` (Graves 2013) divides by the running standard deviation instead,
+      :math:`\sqrt{v_t - \bar g_t^2}` with :math:`\bar g_t = \beta_2 \bar g_{t-1} +
+      (1-\beta_2) g_t`;
+    * ``momentum`` :math:`\beta > 0` keeps a buffer of the *scaled* gradient,
+      :math:`b_t = \beta b_{t-1} + g_t/(\sqrt{v_t}+\epsilon)`,
+      :math:`\theta_t = \theta_{t-1} - \alpha b_t`;
+    * ``weight_decay`` :math:`\lambda` adds :math:`\lambda\theta_{t-1}` to the gradient (L2).
+
+    Unlike Adam there is no bias correction: :math:`v_1 = (1-\beta_2) g_1^2`, so on a constant
+    gradient the first step is :math:`1/\sqrt{1-\beta_2}` times (10 times, at the default) the
+    step :math:`\alpha` it settles to. The arithmetic is torch's single-tensor loop
+    (``foreach=False``), operation for operation, hence the same bits. State per parameter:
+    ``step``, ``square_avg`` (v), and ``momentum_buffer`` and ``grad_avg`` when those options
+    are on.
+
+    Example
+    -------
+    >>> w = torch.nn.Parameter(torch.tensor([1.0, -1.0]))
+    >>> opt = RMSprop([w], lr=0.01)
+    >>> w.grad = torch.tensor([2.0, -0.5])
+    >>> _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]  # the first step is lr / sqrt(1 - 0.99) = 0.1
+    [0.9, -0.9]
+    """
+
+    _hyper = staticmethod(_rmsprop_hyper)
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        items = _check_params(params)
+        super().__init__(
+            items,
+            _rmsprop_hyper(lr, alpha, eps, weight_decay, momentum, centered, maximize),
+        )
+
+    @torch.no_grad()
+    def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
+        """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            params, grads = _with_grads(group)
+            mom, centered = group["momentum"], group["centered"]
+            states = [self.state[p] for p in params]
+            for p, state in zip(params, states, strict=True):
+                if not state:
+                    state["step"] = torch.zeros((), dtype=_scalar_dtype())
+                    state["square_avg"] = _zeros(p)
+                if mom > 0 and "momentum_buffer" not in state:
+                    state["momentum_buffer"] = _zeros(p)
+                if centered and "grad_avg" not in state:
+                    state["grad_avg"] = _zeros(p)
+            _rmsprop_update(
+                params,
+                grads,
+                [s["square_avg"] for s in states],
+                [s.get("grad_avg") for s in states],
+                [s.get("momentum_buffer") for s in states],
+                [s["step"] for s in states],
+                lr=group["lr"],
+                alpha=group["alpha"],
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                momentum=mom,
+                centered=centered,
+                maximize=group["maximize"],
+            )
+        return loss
+
+
+def _rmsprop_update(
+    params: list[Tensor],
+    grads: list[Tensor],
+    square_avgs: list[Tensor],
+    grad_avgs: list[Tensor | None],
+    momentum_buffers: list[Tensor | None],
+    steps: list[Tensor],
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+    maximize: bool,
+) -> None:
+    """One RMSProp step over lists of tensors, in place.
+
+    The operations of torch's ``_single_tensor_rmsprop``, in its order: ``g = -g`` (maximize),
+    ``g = g + wd p``, ``v = alpha v + (1 - alpha) g^2``, ``avg = sqrt(v - gbar^2)`` (centered,
+    ``gbar`` a lerp towards ``g``) or ``sqrt(v)``, ``avg += eps``, then ``b = beta b + g / avg``,
+    ``p -= lr b`` (momentum) or ``p -= lr g / avg``.
+    """
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if maximize:
+            g = torch.neg(g)
+        steps[i] += 1
+        if weight_decay != 0:
+            g = g.add(p, alpha=weight_decay)
+        v = square_avgs[i]
+        v.mul_(alpha).addcmul_(g, g, value=1 - alpha)
+        grad_avg = grad_avgs[i]
+        if centered and grad_avg is not None:
+            grad_avg.lerp_(g, 1 - alpha)
+            avg = v.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+        else:
+            avg = v.sqrt()
+        avg = avg.add_(eps)
+        buf = momentum_buffers[i]
+        if momentum > 0 and buf is not None:
+            buf.mul_(momentum).addcdiv_(g, avg)
+            p.add_(buf, alpha=-lr)
+        else:
+            p.addcdiv_(g, avg, value=-lr)
+
+
 class Adam(_CheckedOptimizer):
     r"""Adam (Kingma & Ba 2015) with bias correction, as ``torch.optim.Adam`` computes it.
 
@@ -475,11 +655,35 @@ class Adam(_CheckedOptimizer):
             \frac{m_t}{\sqrt{v_t}/\sqrt{1-\beta_2^t} + \epsilon}.
 
     The step is about ``lr`` per coordinate whatever the scale of the gradient, until
-    :math:`\sqrt{v_t}` falls to the size of :math:`\epsilon`. State per parameter: ``step``,
-    ``exp_avg`` (m) and ``exp_avg_sq`` (v), two buffers the size of the parameter.
+    :math:`\sqrt{v_t}` falls to the size of :math:`\epsilon`. ``weight_decay`` :math:`\lambda`
+    adds :math:`\lambda\theta_{t-1}` to :math:`g_t` (L2 regularisation; :class:`AdamW` decays
+    the weights instead).
+
+    ``amsgrad=True`` is AMSGrad (Reddi, Kale & Kumar 2018, Algorithm 2): the denominator uses
+    the largest second moment seen so far, :math:`\hat v_t = \max(\hat v_{t-1}, v_t)`, so the
+    effective step :math:`\alpha/\sqrt{\hat v_t}` can never grow. Where PyTorch differs from the
+    paper: the paper has no bias correction, no :math:`\epsilon` and a decaying step
+    :math:`\alpha_t = \alpha/\sqrt t`; PyTorch takes the maximum of the uncorrected
+    :math:`v_t` (state ``max_exp_avg_sq``) and divides it by :math:`1-\beta_2^t` like
+    :math:`v_t`, and the step follows ``lr`` and its schedule.
+
+    The arithmetic is torch's single-tensor loop (``foreach=False``), operation for operation,
+    hence the same bits. State per parameter: ``step``, ``exp_avg`` (m) and ``exp_avg_sq`` (v),
+    two buffers the size of the parameter, and ``max_exp_avg_sq`` with ``amsgrad=True``.
+
+    Example
+    -------
+    >>> w = torch.nn.Parameter(torch.tensor([1.0, -1.0]))
+    >>> opt = Adam([w], lr=0.1, amsgrad=True)
+    >>> w.grad = torch.tensor([3.0, -0.01])
+    >>> _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]  # the first step is lr, whatever the gradient's size
+    [0.9, -0.9]
     """
 
     _hyper = staticmethod(_adam_hyper)
+    #: Whether ``weight_decay`` shrinks the weights (AdamW) instead of adding to the gradient.
+    _decoupled: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -488,10 +692,11 @@ class Adam(_CheckedOptimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:
         items = _check_params(params)
-        super().__init__(items, _adam_hyper(lr, betas, eps, weight_decay, maximize))
+        super().__init__(items, _adam_hyper(lr, betas, eps, weight_decay, amsgrad, maximize))
 
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
@@ -501,27 +706,133 @@ class Adam(_CheckedOptimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p, g in zip(*_with_grads(group), strict=True):
-                if maximize:
-                    g = torch.neg(g)
-                state = self.state[p]
+            params, grads = _with_grads(group)
+            amsgrad = group["amsgrad"]
+            states = [self.state[p] for p in params]
+            for p, state in zip(params, states, strict=True):
                 if not state:
                     state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
-                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
-                state["step"] += 1
-                t = float(state["step"].item())
-                if wd != 0:
-                    g = g.add(p, alpha=wd)
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                m.lerp_(g, 1 - beta1)
-                v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-                step_size = lr / (1 - beta1**t)
-                denom = (v.sqrt() / (1 - beta2**t) ** 0.5).add_(eps)
-                p.addcdiv_(m, denom, value=-step_size)
+                    state["exp_avg"] = _zeros(p)
+                    state["exp_avg_sq"] = _zeros(p)
+                if amsgrad and "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = _zeros(p)
+            beta1, beta2 = group["betas"]
+            _adam_update(
+                params,
+                grads,
+                [s["exp_avg"] for s in states],
+                [s["exp_avg_sq"] for s in states],
+                [s.get("max_exp_avg_sq") for s in states],
+                [s["step"] for s in states],
+                lr=group["lr"],
+                beta1=beta1,
+                beta2=beta2,
+                eps=group["eps"],
+                weight_decay=group["weight_decay"],
+                amsgrad=amsgrad,
+                maximize=group["maximize"],
+                decoupled=self._decoupled,
+            )
         return loss
+
+
+class AdamW(Adam):
+    r"""AdamW (Loshchilov & Hutter 2019): Adam with weight decay decoupled from the gradient.
+
+    Adam's L2 term :math:`\lambda\theta` passes through :math:`\hat m_t/\sqrt{\hat v_t}`, so a
+    weight whose gradients have been large is decayed less. Algorithm 2 of the paper decays
+    every weight by the same fraction instead, outside the adaptive step:
+
+    .. math::
+        \theta_t = \theta_{t-1} - \nu_t \left( \alpha\,
+            \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon} + \lambda \theta_{t-1} \right),
+
+    with :math:`\hat m_t, \hat v_t` Adam's bias-corrected moments of the loss's gradient alone and
+    :math:`\nu_t` a schedule multiplier. PyTorch (``torch.optim.AdamW``) scales the decay by the
+    learning rate instead of by :math:`\nu_t` alone:
+
+    .. math::
+        \theta_t = (1 - \alpha\lambda)\, \theta_{t-1}
+            - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon},
+
+    so its ``weight_decay`` is the paper's :math:`\lambda/\alpha` and changing ``lr`` changes the
+    decay too. ``weight_decay`` defaults to ``1e-2``, as in PyTorch. ``amsgrad`` and the state are
+    :class:`Adam`'s; the arithmetic is torch's single-tensor loop, hence the same bits.
+
+    Example
+    -------
+    >>> w = torch.nn.Parameter(torch.tensor([1.0, 100.0]))
+    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> w.grad = torch.zeros(2)  # no gradient: only the decay acts, the same factor for both
+    >>> _ = opt.step()
+    >>> [round(v, 4) for v in w.tolist()]  # (1 - 0.1 * 0.5) = 0.95 times each weight
+    [0.95, 95.0]
+    """
+
+    _decoupled: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        params: Params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+
+
+def _adam_update(
+    params: list[Tensor],
+    grads: list[Tensor],
+    exp_avgs: list[Tensor],
+    exp_avg_sqs: list[Tensor],
+    max_exp_avg_sqs: list[Tensor | None],
+    steps: list[Tensor],
+    *,
+    lr: float,
+    beta1: float,
+    beta2: float,
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    maximize: bool,
+    decoupled: bool,
+) -> None:
+    """One Adam, AMSGrad or AdamW step over lists of tensors, in place.
+
+    The operations of torch's ``_single_tensor_adam``, in its order: ``g = -g`` (maximize),
+    ``step += 1``, ``p *= 1 - lr wd`` (decoupled) or ``g = g + wd p``, ``m = lerp(m, g, 1 - b1)``,
+    ``v = b2 v + (1 - b2) g^2``, ``vmax = max(vmax, v)`` (amsgrad),
+    ``p -= lr / (1 - b1^t) * m / (sqrt(v or vmax) / sqrt(1 - b2^t) + eps)``.
+    """
+    for i, (p, g) in enumerate(zip(params, grads, strict=True)):
+        if maximize:
+            g = torch.neg(g)
+        steps[i] += 1
+        t = float(steps[i].item())
+        if weight_decay != 0:
+            if decoupled:
+                p.mul_(1 - lr * weight_decay)
+            else:
+                g = g.add(p, alpha=weight_decay)
+        m, v, vmax = exp_avgs[i], exp_avg_sqs[i], max_exp_avg_sqs[i]
+        m.lerp_(g, 1 - beta1)
+        v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        step_size = lr / (1 - beta1**t)
+        bias_correction2_sqrt = (1 - beta2**t) ** 0.5
+        if amsgrad and vmax is not None:
+            torch.maximum(vmax, v, out=vmax)
+            v = vmax
+        denom = (v.sqrt() / bias_correction2_sqrt).add_(eps)
+        p.addcdiv_(m, denom, value=-step_size)
+
+
+def _zeros(p: Tensor) -> Tensor:
+    """A state buffer of ``p``'s shape and layout, as torch's optimizers allocate it."""
+    return torch.zeros_like(p, memory_format=torch.preserve_format)
 
 
 class NAdam(_CheckedOptimizer):
@@ -797,7 +1108,9 @@ def nesterov_pytorch(
     return out
 
 
-#: Names accepted by :func:`make_optimizer`.
+#: Names accepted by :func:`make_optimizer`, and the kinds :mod:`nag_lib.ensemble` can train.
+#: :class:`RMSprop` and :class:`AdamW` are built directly: the vectorised ensemble trainer has no
+#: rule for them, so they are not listed here.
 OPTIMIZERS = ("sgd", "heavy_ball", "nag", "adam", "nadam")
 
 

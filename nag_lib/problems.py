@@ -13,6 +13,9 @@ asymptotic contraction of the error) are, from Polyak (1987, ch. 3) and Nesterov
 
 Heavy ball's rate is a statement about quadratics only: :class:`LessardFunction` is a smooth
 strongly convex function on which the tuned heavy ball cycles (Lessard, Recht & Packard 2016).
+:func:`nesterov_worst_case` builds the quadratic behind the lower bound for first-order methods
+on smooth convex functions (Nesterov 2004, §2.1.2), which NAG's :math:`O(1/k^2)` matches up to a
+constant factor.
 """
 
 from __future__ import annotations
@@ -24,13 +27,14 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from nag_lib.optim import FloatArray, _check_number
+from nag_lib.optim import FloatArray, _check_number, _check_positive_int
 
 __all__ = [
     "METHODS",
     "LessardFunction",
     "Quadratic",
     "TunedParameters",
+    "WorstCaseQuadratic",
     "convex_quadratic",
     "fit_power_law",
     "gd_optimal",
@@ -38,6 +42,7 @@ __all__ = [
     "iteration_matrix",
     "iterations_to_tolerance",
     "nag_optimal",
+    "nesterov_worst_case",
     "quadratic",
     "rosenbrock",
     "rosenbrock_grad",
@@ -366,6 +371,124 @@ class LessardFunction:
             np.where(t < 1.0, 25.0 * t, np.where(t < 2.0, t + 24.0, 25.0 * t - 24.0)),
             dtype=np.float64,
         )
+
+
+@dataclass(frozen=True)
+class WorstCaseQuadratic:
+    r"""Nesterov's worst function for first-order methods on smooth convex problems (2004,
+    §2.1.2), in :math:`n` variables:
+
+    .. math::
+        f(x) = \frac{L}{4}\Bigl(\frac12\Bigl[x_1^2 + \sum_{i=1}^{n-1} (x_i - x_{i+1})^2
+        + x_n^2\Bigr] - x_1\Bigr).
+
+    Build it with :func:`nesterov_worst_case`. Its Hessian is :math:`\tfrac L4` times the
+    tridiagonal matrix with 2 on the diagonal and -1 beside it, whose eigenvalues
+    :math:`L\sin^2\bigl(j\pi/(2(n+1))\bigr)`, :math:`j = 1, \dots, n`, lie in :math:`(0, L)`:
+    f is convex and L-smooth. Its minimiser is :math:`x^*_i = 1 - i/(n+1)` and its minimum
+    :math:`f^* = -\tfrac L8\bigl(1 - \tfrac{1}{n+1}\bigr)` (Nesterov's Lemma 2.1.3 and the
+    proof of Theorem 2.1.7). A gradient at a point whose coordinates beyond :math:`j` are 0
+    has its coordinates beyond :math:`j+1` exactly 0, so every method whose iterates lie in
+    the span of the gradients it has seen, started at 0, has
+    :math:`f(x_k) - f^* \ge` :meth:`krylov_gap` ``(k)``.
+    """
+
+    L: float
+    minimizer: FloatArray
+    f_star: float
+
+    @property
+    def dim(self) -> int:
+        """Number of variables n."""
+        return int(self.minimizer.size)
+
+    @property
+    def eigenvalues(self) -> FloatArray:
+        r"""The Hessian's eigenvalues :math:`L\sin^2(j\pi/(2(n+1)))`, ascending."""
+        j = np.arange(1, self.dim + 1)
+        return np.asarray(self.L * np.sin(j * np.pi / (2 * (self.dim + 1))) ** 2)
+
+    def _rows(self, xs: npt.ArrayLike, name: str, ndim: int) -> FloatArray:
+        arr = np.asarray(xs, dtype=np.float64)
+        want = (self.dim,) if ndim == 1 else ("m", self.dim)
+        if arr.ndim != ndim or arr.shape[-1] != self.dim:
+            raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+        return arr
+
+    @staticmethod
+    def _form(d: FloatArray) -> FloatArray:
+        # d_1^2 + sum (d_i - d_{i+1})^2 + d_n^2 over the last axis: d^T T d, T = tridiag(-1, 2, -1)
+        return np.asarray(
+            d[..., 0] ** 2 + np.sum(np.diff(d, axis=-1) ** 2, axis=-1) + d[..., -1] ** 2
+        )
+
+    def value(self, x: npt.ArrayLike) -> float:
+        """f(x), from the definition."""
+        arr = self._rows(x, "x", 1)
+        return float(self.L / 4 * (0.5 * self._form(arr) - arr[0]))
+
+    def values(self, xs: npt.ArrayLike) -> FloatArray:
+        """f at each row of ``xs`` (shape (m, n)), from the definition."""
+        arr = self._rows(xs, "xs", 2)
+        return np.asarray(self.L / 4 * (0.5 * self._form(arr) - arr[:, 0]), dtype=np.float64)
+
+    def gaps(self, xs: npt.ArrayLike) -> FloatArray:
+        r""":math:`f(x) - f^* = \tfrac L8 (x - x^*)^\top T (x - x^*)` at each row of ``xs``.
+
+        The same numbers as ``values(xs) - f_star``, computed without the cancellation of
+        two numbers near :math:`f^*`, so they stay accurate (and non-negative) near the minimum.
+        """
+        arr = self._rows(xs, "xs", 2)
+        return np.asarray(self.L / 8 * self._form(arr - self.minimizer), dtype=np.float64)
+
+    def grad(self, x: npt.ArrayLike) -> FloatArray:
+        r"""The exact gradient :math:`\tfrac L4 (T x - e_1)`, in O(n) operations."""
+        arr = self._rows(x, "x", 1)
+        g = 2.0 * arr
+        g[:-1] -= arr[1:]
+        g[1:] -= arr[:-1]
+        g[0] -= 1.0
+        return np.asarray(self.L / 4 * g, dtype=np.float64)
+
+    def hessian(self) -> FloatArray:
+        r"""The constant Hessian :math:`\tfrac L4 T`, as a dense (n, n) array."""
+        n = self.dim
+        T = 2.0 * np.eye(n) - np.eye(n, k=1) - np.eye(n, k=-1)
+        return np.asarray(self.L / 4 * T)
+
+    def krylov_gap(self, k: int) -> float:
+        r"""The smallest :math:`f(x) - f^*` over the x whose coordinates beyond k are 0:
+        :math:`\tfrac L8\bigl(\tfrac{1}{k+1} - \tfrac{1}{n+1}\bigr)`, for :math:`0 \le k \le n`.
+
+        It bounds below the gap of any first-order method after k steps from 0. With
+        :math:`n = 2k+1` it is :math:`L/(16(k+1)) \ge 3L\lVert x_0 - x^*\rVert^2/(32(k+1)^2)`,
+        Nesterov's (2004) Theorem 2.1.7.
+        """
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise TypeError(f"k must be an int, got {type(k).__name__}: {k!r}")
+        if not 0 <= k <= self.dim:
+            raise ValueError(f"Invalid k value: {k} (k must be in [0, n = {self.dim}])")
+        return self.L / 8 * (1.0 / (k + 1) - 1.0 / (self.dim + 1))
+
+
+def nesterov_worst_case(n: int, L: float = 1.0) -> WorstCaseQuadratic:
+    r"""Nesterov's (2004, §2.1.2) worst smooth convex function in ``n`` variables.
+
+    For ``k`` steps of any first-order method from 0 the lower bound of Theorem 2.1.7,
+    :math:`f(x_k) - f^* \ge 3L\lVert x_0 - x^*\rVert^2/(32(k+1)^2)`, holds on
+    ``nesterov_worst_case(2 * k + 1, L)`` (any :math:`n \ge 2k+1` with the function of
+    :math:`2k+1` variables). See :class:`WorstCaseQuadratic`.
+
+    >>> f = nesterov_worst_case(3, L=8.0)
+    >>> f.minimizer.tolist(), f.f_star, f.value(f.minimizer)
+    ([0.75, 0.5, 0.25], -0.75, -0.75)
+    >>> f.grad(np.zeros(3)).tolist()
+    [-2.0, 0.0, 0.0]
+    """
+    n = _check_positive_int("n", n)
+    L = _check_number("L", L, low=0.0, low_open=True)
+    minimizer = 1.0 - np.arange(1, n + 1) / (n + 1)
+    return WorstCaseQuadratic(L=L, minimizer=minimizer, f_star=-L / 8 * (1.0 - 1.0 / (n + 1)))
 
 
 #: Method names accepted by :func:`tuned_iterations` and :func:`iteration_matrix`.

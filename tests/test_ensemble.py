@@ -46,7 +46,15 @@ def _rel(a: torch.Tensor, b: torch.Tensor) -> float:
 
 @pytest.mark.parametrize(
     ("activation", "norm"),
-    [("leaky_relu", None), ("sigmoid", "batch"), ("tanh", None), ("relu", "batch")],
+    [
+        ("leaky_relu", None),
+        ("sigmoid", "batch"),
+        ("tanh", None),
+        ("relu", "batch"),
+        ("elu", None),
+        ("gelu", "batch"),
+        ("silu", None),
+    ],
 )
 def test_every_member_ends_where_it_ends_alone(activation: str, norm: str | None) -> None:
     def build(_: Member) -> MLP:
@@ -363,3 +371,9 @@ def test_members_of_different_activations_and_norms_train_together_as_alone() ->
     grouped = sorted(members, key=lambda m: list(settings).index(str(m.setting)))
     blocks = ensemble.train(build, grouped, DATA, epochs=1, dtype=torch.float64).model.blocks
     assert [(b.start, b.stop) for b in blocks] == [(0, 4), (4, 8), (8, 12), (12, 16)]
+
+
+def test_a_prelu_network_is_refused_by_name_rather_than_stacked_wrongly() -> None:
+    nets = [MLP(64, 10, depth=2, width=8, activation="prelu") for _ in range(2)]
+    with pytest.raises(ValueError, match="'prelu'"):
+        ensemble.StackedMLP(nets)

@@ -32,8 +32,10 @@ from nag_lib import (
     evidence,
     gradflow,
     models,
+    noisy,
     optim,
     problems,
+    recurrent,
     repro,
     training,
     widgets,
@@ -51,7 +53,9 @@ SPLIT = data.Split(X, Y, X.clone(), Y.clone())
 VSPLIT = data.Split(X, Y, X.clone(), Y.clone(), X.clone(), Y.clone())  # with a validation split
 NORMS = [1.0, 0.5, 0.25]
 QUAD = problems.quadratic(10.0, dim=2)
+WORST = problems.nesterov_worst_case(2)  # a Nesterov worst function in 2 variables
 X0 = np.array([1.0, -1.0])
+NQ, nz = noisy.noisy_quadratic(10.0, dim=2), noisy  # nag_lib.noisy's rows
 
 
 def _grad(x: np.ndarray) -> np.ndarray:
@@ -164,7 +168,7 @@ def _e(where: str, arg: str, kind: str, call: Callable[[Any], Any]) -> Entry:
 
 
 o, pr, ac, gf, tr, wd, co = optim, problems, activations, gradflow, training, widgets, cost
-en, ev = ensemble, evidence
+en, ev, rc = ensemble, evidence, recurrent
 
 
 def _tiny(_: Any) -> models.MLP:
@@ -174,6 +178,15 @@ def _tiny(_: Any) -> models.MLP:
 ONE = [ensemble.Member("sgd", 0.1)]
 TWO_ARCHITECTURES = [models.MLP(4, 3, depth=1), models.MLP(4, 3, depth=2)]
 STACK_OF_ONE = ensemble.StackedMLP([_tiny(None)])
+RC_SPLIT = recurrent.adding_problem(4, n_train=4, n_val=2, n_test=2)
+RC_MIXED = [recurrent.RecurrentNet("rnn", 2, 3), recurrent.RecurrentNet("lstm", 2, 3)]
+RC_STACK = recurrent.StackedRecurrent(RC_MIXED[:1])
+
+
+def _rnn(_: Any) -> recurrent.RecurrentNet:
+    return recurrent.RecurrentNet("rnn", 2, 3)
+
+
 ENTRIES = [
     # nag_lib.optim: torch optimizers (a fresh parameter each call) and paper forms
     _e("HeavyBall", "params", "params", lambda v: o.HeavyBall(v, lr=0.1)),
@@ -194,6 +207,20 @@ ENTRIES = [
     _e("Adam", "eps", "real>=0", lambda v: o.Adam([_leaf()], eps=v)),
     _e("Adam", "betas[0]", "[0,1)", lambda v: o.Adam([_leaf()], betas=(v, 0.999))),
     _e("Adam", "betas[1]", "[0,1)", lambda v: o.Adam([_leaf()], betas=(0.9, v))),
+    _e("Adam", "amsgrad", "bool", lambda v: o.Adam([_leaf()], amsgrad=v)),
+    _e("AdamW", "params", "params", lambda v: o.AdamW(v)),
+    _e("AdamW", "lr", "real>=0", lambda v: o.AdamW([_leaf()], lr=v)),
+    _e("AdamW", "weight_decay", "real>=0", lambda v: o.AdamW([_leaf()], weight_decay=v)),
+    _e("AdamW", "betas[1]", "[0,1)", lambda v: o.AdamW([_leaf()], betas=(0.9, v))),
+    _e("AdamW", "amsgrad", "bool", lambda v: o.AdamW([_leaf()], amsgrad=v)),
+    _e("RMSprop", "params", "params", lambda v: o.RMSprop(v)),
+    _e("RMSprop", "lr", "real>=0", lambda v: o.RMSprop([_leaf()], lr=v)),
+    _e("RMSprop", "alpha", "[0,1)", lambda v: o.RMSprop([_leaf()], alpha=v)),
+    _e("RMSprop", "eps", "real>=0", lambda v: o.RMSprop([_leaf()], eps=v)),
+    _e("RMSprop", "weight_decay", "real>=0", lambda v: o.RMSprop([_leaf()], weight_decay=v)),
+    _e("RMSprop", "momentum", "[0,1)", lambda v: o.RMSprop([_leaf()], momentum=v)),
+    _e("RMSprop", "centered", "bool", lambda v: o.RMSprop([_leaf()], centered=v)),
+    _e("RMSprop", "maximize", "bool", lambda v: o.RMSprop([_leaf()], maximize=v)),
     _e("NAdam", "momentum_decay", "real>=0", lambda v: o.NAdam([_leaf()], momentum_decay=v)),
     _e("NAdam", "weight_decay", "real>=0", lambda v: o.NAdam([_leaf()], weight_decay=v)),
     _e("CountingClosure", "closure", "callable", lambda v: o.CountingClosure(v)),
@@ -214,6 +241,11 @@ ENTRIES = [
     _e("quadratic", "mu", "real>0", lambda v: pr.quadratic(10.0, mu=v)),
     _e("quadratic", "dim", "int>=1", lambda v: pr.quadratic(1.0, dim=v)),
     _e("convex_quadratic", "L", "real>0", lambda v: pr.convex_quadratic(5, L=v)),
+    _e("nesterov_worst_case", "n", "int>=1", lambda v: pr.nesterov_worst_case(v)),
+    _e("nesterov_worst_case", "L", "real>0", lambda v: pr.nesterov_worst_case(5, L=v)),
+    _e("WorstCaseQuadratic.grad", "x", "vector", lambda v: WORST.grad(v)),
+    _e("WorstCaseQuadratic.value", "x", "vector", lambda v: WORST.value(v)),
+    _e("WorstCaseQuadratic.krylov_gap", "k", "int>=0", lambda v: WORST.krylov_gap(v)),
     _e("convex_quadratic", "smallest", "(0,1)", lambda v: pr.convex_quadratic(5, smallest=v * 2 - 1 if v == 1.0 else v)),
     _e("rosenbrock", "a", "real", lambda v: pr.rosenbrock([0.0, 0.0], a=v)),
     _e("rosenbrock_grad", "b", "real", lambda v: pr.rosenbrock_grad([0.0, 0.0], b=v)),
@@ -238,6 +270,15 @@ ENTRIES = [
     _e("tanh_grad", "x", "tensor", lambda v: ac.tanh_grad(v)),
     _e("source_leaky_formula", "slope", "real", lambda v: ac.source_leaky_formula(X, slope=v)),
     _e("source_leaky_formula_grad", "b", "real", lambda v: ac.source_leaky_formula_grad(X, b=v)),
+    _e("elu_grad", "x", "tensor", lambda v: ac.elu_grad(v)),
+    _e("elu_grad", "alpha", "real>0", lambda v: ac.elu_grad(X, alpha=v)),
+    _e("gelu_grad", "x", "tensor", lambda v: ac.gelu_grad(v)),
+    _e("gelu_grad", "approximate", "choice", lambda v: ac.gelu_grad(X, approximate=v)),
+    _e("silu_grad", "x", "tensor", lambda v: ac.silu_grad(v)),
+    _e("gaussian_expectation", "fn", "callable", lambda v: ac.gaussian_expectation(v)),
+    _e("gaussian_expectation", "points", "int>=1", lambda v: ac.gaussian_expectation(torch.exp, v)),
+    _e("variance_gain", "activation", "choice", lambda v: ac.variance_gain(v)),
+    _e("variance_gain", "negative_slope", "[0,1)", lambda v: ac.variance_gain("prelu", v)),
     # nag_lib.gradflow
     _e("layer_grad_norms", "model", "module", lambda v: gf.layer_grad_norms(v)),
     _e("layer_grad_norms", "per_element", "bool", lambda v: gf.layer_grad_norms(MODEL, per_element=v)),
@@ -338,6 +379,43 @@ ENTRIES = [
     _e("log_grid", "n", "int>=1", lambda v: ev.log_grid(0.1, 1.0, v)),
     _e("choose", "grid", "callable", lambda v: ev.choose(v, [0.1, 0.2])),
     _e("plateaued", "rel", "real>=0", lambda v: ev.plateaued([2.0, 1.0, 0.5], rel=v)),
+    # nag_lib.recurrent
+    _e("adding_problem", "length", "int>=1", lambda v: rc.adding_problem(v)),
+    _e("adding_problem", "n_train", "int>=1", lambda v: rc.adding_problem(6, n_train=v)),
+    _e("adding_problem", "n_test", "int>=1", lambda v: rc.adding_problem(6, n_test=v)),
+    _e("adding_problem", "seed", "int>=0", lambda v: rc.adding_problem(6, seed=v)),
+    _e("adding_problem", "centre", "bool", lambda v: rc.adding_problem(6, centre=v)),
+    _e("RecurrentNet", "cell", "choice", lambda v: rc.RecurrentNet(v, 2, 3)),
+    _e("RecurrentNet", "input_size", "int>=1", lambda v: rc.RecurrentNet("rnn", v, 3)),
+    _e("RecurrentNet", "hidden_size", "int>=1", lambda v: rc.RecurrentNet("lstm", 2, v)),
+    _e("RecurrentNet", "output_size", "int>=1", lambda v: rc.RecurrentNet("rnn", 2, 3, v)),
+    _e("RecurrentNet", "recurrent_scale", "real>0", lambda v: rc.RecurrentNet("rnn", 2, 3, recurrent_scale=v)),
+    _e("RecurrentNet", "forget_bias", "real", lambda v: rc.RecurrentNet("lstm", 2, 3, forget_bias=v)),
+    _e("StackedRecurrent", "nets", "module", lambda v: rc.StackedRecurrent(v)),
+    _e("train", "build", "callable", lambda v: rc.train(v, ONE, RC_SPLIT, 1)),
+    _e("train", "epochs", "int>=1", lambda v: rc.train(_rnn, ONE, RC_SPLIT, v)),
+    _e("train", "batch_size", "int>=1", lambda v: rc.train(_rnn, ONE, RC_SPLIT, 1, batch_size=v)),
+    _e("train", "eval_every", "int>=1", lambda v: rc.train(_rnn, ONE, RC_SPLIT, 1, eval_every=v)),
+    _e("train", "max_norm[0]", "real>0", lambda v: rc.train(_rnn, ONE * 2, RC_SPLIT, 1, max_norm=[v, 1.0])),
+    # nag_lib.noisy
+    _e("noisy_quadratic", "kappa", "real", lambda v: nz.noisy_quadratic(v)),
+    _e("noisy_quadratic", "dim", "int>=1", lambda v: nz.noisy_quadratic(10.0, dim=v)),
+    _e("noisy_quadratic", "noise_scale", "real>=0", lambda v: nz.noisy_quadratic(noise_scale=v)),
+    _e("simulate", "method", "choice", lambda v: nz.simulate(NQ, v, 0.1, 0.0, 1, 3, [0])),
+    _e("simulate", "lr", "real>0", lambda v: nz.simulate(NQ, "nag", [v], 0.5, 1, 3, [0])),
+    _e("simulate", "momentum", "[0,1)", lambda v: nz.simulate(NQ, "nag", 0.1, v, 1, 3, [0])),
+    _e("simulate", "batch_size", "int>=1", lambda v: nz.simulate(NQ, "nag", 0.1, 0.5, v, 3, [0])),
+    _e("simulate", "steps", "int>=0", lambda v: nz.simulate(NQ, "nag", 0.1, 0.5, 1, v, [0])),
+    _e("iterates", "seeds", "int>=0", lambda v: nz.iterates(NQ, "sgd", 0.1, 0.0, 1, 3, [v])),
+    _e("expected_loss", "momentum", "[0,1)", lambda v: nz.expected_loss(NQ, "heavy_ball", 0.1, v, 1, 3)),
+    _e("expected_loss", "batch_size", "int>=1", lambda v: nz.expected_loss(NQ, "sgd", 0.1, 0.0, v, 3)),
+    _e("stationary_loss", "method", "choice", lambda v: nz.stationary_loss(v, 0.1, 0.5, 1.0, 1.0)),
+    _e("stationary_loss", "momentum", "[0,1)", lambda v: nz.stationary_loss("nag", 0.1, v, 1.0, 1.0)),
+    _e("steps_to_target", "target", "real>0", lambda v: nz.steps_to_target([2.0, 1.0], v)),
+    _e("steps_to_target", "window", "[0,1)", lambda v: nz.steps_to_target([2.0, 1.0], 1.0, v)),
+    _e("tuned_steps", "method", "choice", lambda v: nz.tuned_steps(NQ, v, 0.0, 1, [0.1, 0.2], 1.0, 3, [0], [1])),
+    _e("tuned_steps", "target", "real>0", lambda v: nz.tuned_steps(NQ, "sgd", 0.0, 1, [0.1, 0.2], v, 3, [0], [1])),
+    _e("tuned_steps", "window", "[0,1)", lambda v: nz.tuned_steps(NQ, "sgd", 0.0, 1, [0.1, 0.2], 1.0, 3, [0], [1], window=v)),
 ]  # fmt: skip
 
 CASES = [
@@ -402,6 +480,10 @@ def test_every_public_callable_has_a_row() -> None:
         "EnsembleHistory",
         "Interval",
         "Choice",
+        "RecurrentHistory",
+        "StateGrads",
+        "NoisyQuadratic",
+        "TunedSteps",
     }  # fmt: skip  (these take no argument, are data records, or are covered in SPECIAL below)
     for module in (
         optim,
@@ -415,6 +497,8 @@ def test_every_public_callable_has_a_row() -> None:
         data,
         ensemble,
         evidence,
+        noisy,
+        recurrent,
         repro,
     ):
         for name in module.__all__:
@@ -426,6 +510,8 @@ def test_every_public_callable_has_a_row() -> None:
 # Bad inputs that are not one argument's kind: wrong dtypes, empty lists, incompatible shapes.
 SPECIAL = [
     ("leaky_relu int tensor", "x", TypeError, lambda: ac.leaky_relu(torch.arange(3))),
+    ("gelu_grad int tensor", "x", TypeError, lambda: ac.gelu_grad(torch.arange(3))),
+    ("gaussian_expectation fn returns a scalar", "fn", ValueError, lambda: ac.gaussian_expectation(torch.sum)),
     ("NAG on int params", "params", TypeError, lambda: o.NAG([torch.zeros(2, dtype=torch.int64)], 0.1)),
     ("NAG on non-leaf", "params", ValueError, lambda: o.NAG([_leaf() * 2], 0.1)),
     ("NAG on empty group", "params", ValueError, lambda: o.NAG([{"params": []}], 0.1)),
@@ -443,6 +529,9 @@ SPECIAL = [
     ("evaluate x/y rows", "y", ValueError, lambda: tr.evaluate(MODEL, X, Y[:3])),
     ("rosenbrock 3-vector", "x", ValueError, lambda: pr.rosenbrock([1.0, 2.0, 3.0])),
     ("fit_power_law lengths", "x", ValueError, lambda: pr.fit_power_law([1.0, 2.0], [1.0])),
+    ("krylov_gap beyond n", "k", ValueError, lambda: WORST.krylov_gap(3)),
+    ("WorstCaseQuadratic.values of one point", "xs", ValueError, lambda: WORST.values([1.0, 2.0])),
+    ("WorstCaseQuadratic.gaps of the wrong width", "xs", ValueError, lambda: WORST.gaps(np.zeros((2, 3)))),
     ("best_lr no runs", "runs", ValueError, lambda: tr.best_lr([])),
     ("spectral_radii empty", "eigenvalues", ValueError, lambda: pr.spectral_radii("gd", 0.1, 0.0, [])),
     ("iteration_matrix nan lr", "lr", ValueError, lambda: pr.iteration_matrix("nag", math.nan, 0.5, 1.0)),
@@ -453,11 +542,32 @@ SPECIAL = [
     ("ensemble start of the wrong size", "start", ValueError, lambda: en.train(_tiny, ONE * 2, SPLIT, 1, start=STACK_OF_ONE)),
     ("members of different lengths", "seeds", ValueError, lambda: en.members(["sgd"], [0.1], [0, 1])),
     ("mean_ci of a diverged run", "values", ValueError, lambda: ev.mean_ci([0.9, math.nan])),
+    ("recurrent nets of two architectures", "nets", ValueError, lambda: rc.StackedRecurrent(RC_MIXED)),
+    ("forget_bias for a tanh RNN", "forget_bias", ValueError, lambda: rc.RecurrentNet("rnn", 2, 3, forget_bias=1.0)),
+    ("recurrent max_norm of the wrong length", "max_norm", ValueError, lambda: rc.train(_rnn, ONE, RC_SPLIT, 1, max_norm=[1.0, 1.0])),
+    ("recurrent max_norm as text", "max_norm", TypeError, lambda: rc.train(_rnn, ONE, RC_SPLIT, 1, max_norm="1")),
+    ("recurrent train without a validation split", "data", TypeError, lambda: rc.train(_rnn, ONE, SPLIT, 1)),
+    ("recurrent train on a classifier's data", "x", ValueError, lambda: rc.train(_rnn, ONE, VSPLIT, 1)),
+    ("StackedRecurrent x of the wrong rank", "x", ValueError, lambda: RC_STACK.predict(torch.zeros(3, 2))),
     ("Control default off the range's steps", "default", ValueError, lambda: wd.Control("v", (0.0, 1.0, 0.1), 0.25)),
     ("Control frames without the default", "frames", ValueError, lambda: wd.Control("v", (0.0, 1.0, 0.1), 0.5, frames=[0.1, 0.2])),
     ("Explorer first control without frames", "frames", ValueError, lambda: wd.Explorer(_draw, wd.Control("v", (0.0, 1.0, 0.1), 0.5), alt="a")),
     ("Explorer control draw does not take", "draw", TypeError, lambda: wd.Explorer(_draw, wd.Control("w", [1.0, 2.0], 1.0), alt="a")),
     ("live_explorer two controls of one name", "keywords", ValueError, lambda: wd.live_explorer(_draw, SLIDER, SLIDER)),
+    ("simulate on a problem that is not a NoisyQuadratic", "problem", TypeError, lambda: nz.simulate(QUAD, "sgd", 0.1, 0.0, 1, 3, [0])),
+    ("simulate schedule of the wrong length", "schedule", ValueError, lambda: nz.simulate(NQ, "sgd", 0.1, 0.0, 1, 3, [0], schedule=[1.0])),
+    ("simulate negative schedule factor", "schedule", ValueError, lambda: nz.simulate(NQ, "sgd", 0.1, 0.0, 1, 2, [0], schedule=[1.0, -1.0])),
+    ("simulate sgd with momentum", "momentum", ValueError, lambda: nz.simulate(NQ, "sgd", 0.1, 0.5, 1, 3, [0])),
+    ("simulate no learning rate", "lr", ValueError, lambda: nz.simulate(NQ, "sgd", [], 0.0, 1, 3, [0])),
+    ("simulate no seeds", "seeds", ValueError, lambda: nz.simulate(NQ, "sgd", 0.1, 0.0, 1, 3, [])),
+    ("stationary_loss negative lr", "lr", ValueError, lambda: nz.stationary_loss("sgd", -0.1, 0.0, 1.0, 1.0)),
+    ("stationary_loss lr as text", "lr", TypeError, lambda: nz.stationary_loss("sgd", "0.1", 0.0, 1.0, 1.0)),
+    ("stationary_loss zero curvature", "curvature", ValueError, lambda: nz.stationary_loss("sgd", 0.1, 0.0, [1.0, 0.0], 1.0)),
+    ("stationary_loss negative noise", "noise", ValueError, lambda: nz.stationary_loss("sgd", 0.1, 0.0, 1.0, -1.0)),
+    ("steps_to_target no steps", "losses", ValueError, lambda: nz.steps_to_target([], 1.0)),
+    ("tuned_steps with shared seeds", "report_seeds", ValueError, lambda: nz.tuned_steps(NQ, "sgd", 0.0, 1, [0.1, 0.2], 1.0, 3, [0], [0])),
+    ("noisy_quadratic of one direction and kappa > 1", "dim", ValueError, lambda: nz.noisy_quadratic(10.0, dim=1)),
+    ("NoisyQuadratic.loss of the wrong length", "theta", ValueError, lambda: NQ.loss([1.0, 2.0, 3.0])),
 ]  # fmt: skip
 
 

@@ -24,12 +24,40 @@ def test_mlp_maps_a_batch_to_logits_through_depth_hidden_layers_and_a_head() -> 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_each_hidden_layer_ends_in_the_requested_activation(activation: str) -> None:
-    kind = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU}
+    kind = {
+        "sigmoid": nn.Sigmoid,
+        "tanh": nn.Tanh,
+        "relu": nn.ReLU,
+        "leaky_relu": nn.LeakyReLU,
+        "prelu": nn.PReLU,
+        "elu": nn.ELU,
+        "gelu": nn.GELU,
+        "silu": nn.SiLU,
+    }
+    assert set(kind) == set(ACTIVATIONS)
     m = MLP(4, 2, depth=3, width=5, activation=activation, negative_slope=0.2)
     acts = [x for x in m.modules() if isinstance(x, kind[activation])]
     assert len(acts) == 3
+    assert all(type(block[-1]) is kind[activation] for block in m.hidden)
     if activation == "leaky_relu":
         assert all(a.negative_slope == 0.2 for a in acts)
+    if activation == "elu":
+        assert all(a.alpha == 1.0 for a in acts)
+    if activation == "gelu":
+        assert all(a.approximate == "none" for a in acts)
+
+
+def test_prelu_learns_one_slope_per_unit_starting_from_negative_slope() -> None:
+    m = MLP(4, 2, depth=3, width=5, activation="prelu", negative_slope=0.25)
+    slopes = [x.weight for x in m.modules() if isinstance(x, nn.PReLU)]
+    assert [tuple(w.shape) for w in slopes] == [(5,)] * 3
+    assert all(torch.all(w == 0.25) and w.requires_grad for w in slopes)
+    relu = MLP(4, 2, depth=3, width=5, activation="relu")
+    n_params = sum(p.numel() for p in m.parameters())
+    assert n_params == sum(p.numel() for p in relu.parameters()) + 3 * 5
+    x = torch.randn(8, 4)
+    m(x).sum().backward()
+    assert all(w.grad is not None and w.grad.abs().sum() > 0 for w in slopes)
 
 
 def test_default_init_is_pytorchs_own_linear_initialisation() -> None:
@@ -48,6 +76,12 @@ def test_default_init_is_pytorchs_own_linear_initialisation() -> None:
         ("xavier", "sigmoid", 400, 100, math.sqrt(2 / 500)),
         ("he", "relu", 400, 100, math.sqrt(2 / 400)),
         ("he", "leaky_relu", 400, 100, math.sqrt(2 / (1 + 0.01**2) / 400)),
+        # PReLU at its initial slope (0.01 here), and 1 / sqrt(E[phi(z)^2]) for z ~ N(0, 1)
+        ("he", "prelu", 400, 100, math.sqrt(2 / (1 + 0.01**2) / 400)),
+        ("he", "elu", 400, 100, 1.2451983007 / math.sqrt(400)),
+        ("he", "gelu", 400, 100, 1.5335304412 / math.sqrt(400)),
+        ("he", "silu", 400, 100, 1.6765324703 / math.sqrt(400)),
+        ("xavier", "gelu", 400, 100, 1.5335304412 * math.sqrt(2 / 500)),
     ],
 )
 def test_variance_preserving_inits_draw_weights_with_the_papers_standard_deviation(
@@ -130,7 +164,8 @@ def test_he_init_keeps_the_forward_signal_of_a_deep_leaky_relu_net_at_scale() ->
         ({"depth": 0}, ValueError, "Invalid depth value: 0"),
         ({"width": 2.0}, TypeError, "width must be an int"),
         ({"depth": True}, TypeError, "depth must be an int"),
-        ({"activation": "gelu"}, ValueError, "Invalid activation value: 'gelu'"),
+        ({"activation": "swish"}, ValueError, "Invalid activation value: 'swish'"),
+        ({"activation": "GELU"}, ValueError, "Invalid activation value: 'GELU'"),
         ({"init": "orthogonal"}, ValueError, "Invalid init value: 'orthogonal'"),
         ({"norm": "group"}, ValueError, "Invalid norm value: 'group'"),
         ({"negative_slope": 1.5}, ValueError, "Invalid negative_slope value: 1.5"),
@@ -147,3 +182,28 @@ def test_bad_arguments_raise_errors_that_name_them(
 ) -> None:
     with pytest.raises(error, match=message):
         MLP(4, 2, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "prelu", "elu", "gelu", "silu"])
+def test_he_init_maps_a_unit_second_moment_to_a_unit_second_moment(activation: str) -> None:
+    """With the matched gain, a hidden layer fed phi(z), z ~ N(0, 1), makes pre-activations of
+    second moment 1 (He et al. 2015's condition, E[z^2] = 1 a fixed point); PyTorch's default
+    init, std 1 / sqrt(3 fan_in), makes them about gain^2 / 3 times smaller."""
+    second = {}
+    for init in ("he", "default"):
+        torch.manual_seed(0)
+        m = MLP(8, 2, depth=2, width=1024, activation=activation, init=init, bias=False)
+        layer, phi = m.hidden[1][0], m.hidden[0][1]
+        with torch.no_grad():
+            h = phi(torch.randn(4096, 1024))
+            second[init] = layer(h).pow(2).mean().item()
+    assert second["he"] == pytest.approx(1.0, abs=0.03)
+    assert second["default"] < 0.4
+
+
+def test_prelu_he_init_uses_the_gain_of_its_initial_slope() -> None:
+    torch.manual_seed(0)
+    m = MLP(400, 3, depth=1, width=100, activation="prelu", init="he", negative_slope=0.25)
+    want = math.sqrt(2 / (1 + 0.25**2) / 400)  # He et al. 2015: (1 + a^2) n Var[w] / 2 = 1
+    assert float(m.hidden[0][0].weight.detach().std()) == pytest.approx(want, rel=0.02)
+    assert abs(want - math.sqrt(2 / 400)) / want > 0.02  # distinguishable from ReLU's gain

@@ -361,6 +361,112 @@ def test_nag_meets_nesterovs_strongly_convex_bound_on_lessard_function(L: float)
 
 
 # --------------------------------------------------------------------------------------------
+# Nesterov's worst function (Nesterov 2004, section 2.1.2)
+# --------------------------------------------------------------------------------------------
+def _worst_value_by_the_book(x: np.ndarray, L: float) -> float:
+    """f_n written out term by term, as in the book: an independent copy of the definition."""
+    s = x[0] ** 2 + x[-1] ** 2
+    for i in range(x.size - 1):
+        s += (x[i] - x[i + 1]) ** 2
+    return L / 4 * (0.5 * s - x[0])
+
+
+@pytest.mark.parametrize(("n", "L"), [(1, 1.0), (2, 3.0), (7, 1.0), (40, 8.0)])
+def test_worst_case_has_the_books_minimiser_minimum_and_spectrum(n: int, L: float) -> None:
+    f = P.nesterov_worst_case(n, L=L)
+    i = np.arange(1, n + 1)
+    assert f.dim == n and f.L == L
+    assert np.array_equal(f.minimizer, 1 - i / (n + 1))  # Lemma 2.1.3
+    assert f.f_star == pytest.approx(-L / 8 * (1 - 1 / (n + 1)), rel=1e-15)
+    assert f.value(f.minimizer) == pytest.approx(f.f_star, rel=1e-12)
+    assert np.abs(f.grad(f.minimizer)).max() < 1e-14 * L
+    H = f.hessian()
+    assert np.allclose(np.linalg.eigvalsh(H), f.eigenvalues, rtol=0, atol=1e-12 * L)
+    assert np.all(f.eigenvalues > 0) and np.all(f.eigenvalues < L)  # convex and L-smooth
+    assert np.allclose(H @ f.minimizer, L / 4 * np.eye(n)[0])  # gradient (L/4)(T x - e1) = 0
+
+
+@given(st.integers(1, 30), st.floats(0.1, 10.0), st.integers(0, 2**31 - 1))
+@settings(max_examples=40)
+def test_worst_case_value_gradient_and_gap_agree_with_the_definition(
+    n: int, L: float, seed: int
+) -> None:
+    f = P.nesterov_worst_case(n, L=L)
+    x = np.random.default_rng(seed).standard_normal(n)
+    assert f.value(x) == pytest.approx(_worst_value_by_the_book(x, L), rel=1e-12, abs=1e-12)
+    assert np.allclose(f.grad(x), _fd_grad(f.value, x), rtol=1e-6, atol=1e-6)
+    assert np.allclose(f.grad(x), f.hessian() @ x - L / 4 * np.eye(n)[0], rtol=0, atol=1e-12)
+    xs = np.stack([x, 2 * x, f.minimizer])
+    assert np.allclose(f.values(xs), [f.value(r) for r in xs], rtol=1e-12, atol=1e-12)
+    gaps = f.gaps(xs)
+    assert np.allclose(gaps, f.values(xs) - f.f_star, rtol=1e-9, atol=1e-12)
+    assert np.all(gaps >= 0) and gaps[-1] == 0.0
+
+
+def test_worst_case_gradient_uncovers_one_coordinate_at_a_time() -> None:
+    f = P.nesterov_worst_case(12)
+    for j in range(12):
+        x = np.zeros(12)
+        x[:j] = np.arange(1.0, j + 1)  # zero beyond coordinate j
+        g = f.grad(x)
+        assert np.all(g[j + 1 :] == 0.0) and g[j] != 0.0
+
+
+@pytest.mark.parametrize("n", [5, 21])
+def test_krylov_gap_is_the_minimum_over_the_first_k_coordinates(n: int) -> None:
+    f = P.nesterov_worst_case(n, L=2.0)
+    for k in range(n + 1):
+        x = np.zeros(n)
+        if k:  # minimise over the first k coordinates: (L/4) T_k u = (L/4) e_1
+            x[:k] = np.linalg.solve(f.hessian()[:k, :k], f.L / 4 * np.eye(k)[0])
+        assert f.krylov_gap(k) == pytest.approx(f.value(x) - f.f_star, rel=1e-9, abs=1e-14)
+    assert f.krylov_gap(n) == 0.0
+
+
+@pytest.mark.parametrize("k", [1, 2, 5, 20, 60])
+def test_gradient_methods_respect_nesterovs_lower_bound_and_nag_its_upper_bound(k: int) -> None:
+    f = P.nesterov_worst_case(2 * k + 1, L=3.0)
+    x0 = np.zeros(f.dim)
+    r2 = float(np.sum(f.minimizer**2))
+    lower = 3 * f.L * r2 / (32 * (k + 1) ** 2)  # Theorem 2.1.7
+    assert f.krylov_gap(k) == pytest.approx(f.L / (16 * (k + 1)))
+    assert f.krylov_gap(k) >= lower
+    nag = f.gaps(nesterov_1983(f.grad, x0, 1 / f.L, k))[-1]
+    gd = f.gaps(gradient_descent(f.grad, x0, 1 / f.L, k))[-1]
+    hb = f.gaps(heavy_ball(f.grad, x0, 1 / f.L, 0.5, k))[-1]
+    assert min(nag, gd, hb) >= f.krylov_gap(k) * (1 - 1e-12)
+    assert nag <= 2 * f.L * r2 / (k + 1) ** 2
+
+
+def test_worst_case_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="n"):
+        P.nesterov_worst_case(0)
+    with pytest.raises(TypeError, match="n"):
+        P.nesterov_worst_case(3.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="n"):
+        P.nesterov_worst_case(True)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="L"):
+        P.nesterov_worst_case(3, L=0.0)
+    with pytest.raises(ValueError, match="L"):
+        P.nesterov_worst_case(3, L=math.inf)
+    f = P.nesterov_worst_case(3)
+    with pytest.raises(ValueError, match="x must have shape"):
+        f.value(np.zeros(4))
+    with pytest.raises(ValueError, match="x must have shape"):
+        f.grad(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="xs must have shape"):
+        f.values(np.zeros(3))
+    with pytest.raises(ValueError, match="xs must have shape"):
+        f.gaps(np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="k"):
+        f.krylov_gap(4)
+    with pytest.raises(ValueError, match="k"):
+        f.krylov_gap(-1)
+    with pytest.raises(TypeError, match="k"):
+        f.krylov_gap(1.0)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------------
 # power-law fits
 # --------------------------------------------------------------------------------------------
 @given(st.floats(-3, 3), st.floats(0.01, 100))
