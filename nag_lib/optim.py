@@ -190,6 +190,16 @@ class _CheckedOptimizer(torch.optim.Optimizer):
         checked = type(self)._hyper(**{**self.defaults, **own})
         super().add_param_group({**param_group, **{k: checked[k] for k in own}})
 
+    @staticmethod
+    def _evaluate(closure: Closure | None) -> Tensor | None:
+        """The loss ``closure`` returns, computed with gradients enabled (``step`` itself runs
+        under ``torch.no_grad``); ``None`` without a closure. Every optimizer's ``step`` starts
+        here, as ``torch.optim``'s do."""
+        if closure is None:
+            return None
+        with torch.enable_grad():
+            return closure()
+
 
 def _heavy_ball_hyper(
     lr: object, momentum: object, dampening: object, weight_decay: object, maximize: object
@@ -337,10 +347,7 @@ class HeavyBall(_CheckedOptimizer):
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
         """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
             wd, maximize = group["weight_decay"], group["maximize"]
@@ -407,10 +414,7 @@ class NAG(_CheckedOptimizer):
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
         """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             params, grads = _with_grads(group)
             bufs = [self.state[p].get("momentum_buffer") for p in params]
@@ -565,10 +569,7 @@ class RMSprop(_CheckedOptimizer):
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
         """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             params, grads = _with_grads(group)
             mom, centered = group["momentum"], group["centered"]
@@ -701,10 +702,7 @@ class Adam(_CheckedOptimizer):
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
         """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             params, grads = _with_grads(group)
             amsgrad = group["amsgrad"]
@@ -873,10 +871,7 @@ class NAdam(_CheckedOptimizer):
     @torch.no_grad()
     def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
         """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
             wd, psi, maximize = group["weight_decay"], group["momentum_decay"], group["maximize"]
