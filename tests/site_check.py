@@ -160,6 +160,7 @@ class PageResult:
     load_s: float = 0.0
     requests: int = 0
     problems: list[str] = field(default_factory=list)
+    phone: str | None = None  # set when the page scrolls sideways on a phone (see phone_overflow)
 
 
 @dataclass
@@ -269,6 +270,47 @@ def _local(url: str, origin: str) -> bool:
     return url.startswith(("data:", "blob:", "about:")) or _origin(url) == origin
 
 
+#: A phone's window in CSS pixels (390 x 844): no page may scroll sideways in it.
+PHONE = {"width": 390, "height": 844}
+#: The sweep's desktop window.
+DESKTOP = {"width": 1280, "height": 900}
+
+# The page's own width against the window's; an overflowing element's ancestors must all let it
+# overflow (a box that scrolls or clips by itself does not widen the page).
+SIDEWAYS_JS = """() => {
+  const W = document.documentElement.clientWidth, found = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= W + 1) continue;
+    let a = el.parentElement, inside = false;
+    while (a) { if (getComputedStyle(a).overflowX !== 'visible') { inside = true; break; }
+                a = a.parentElement; }
+    if (!inside) found.push(el.tagName.toLowerCase() + '.' + el.className);
+  }
+  return {scroll: document.documentElement.scrollWidth, width: W, found: found.slice(0, 3)};
+}"""
+
+
+def phone_overflow(page: Any, path: str) -> str | None:
+    """Resize ``page`` (loaded and typeset) to :data:`PHONE` and report it if it scrolls sideways
+    there, naming the elements that widen it; the window is back to :data:`DESKTOP` after. Two
+    animation frames let the explorers redraw for the new width, as they do on ``resize``."""
+    page.set_viewport_size(PHONE)
+    try:
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
+        info = page.evaluate(SIDEWAYS_JS)
+    finally:
+        page.set_viewport_size(DESKTOP)
+    if info["scroll"] <= info["width"]:
+        return None
+    return (
+        f"{path}: {info['scroll']} px wide in a {info['width']} px window "
+        f"({', '.join(info['found'])})"
+    )
+
+
 def sweep_site(
     html_dir: Path,
     pages: Sequence[str] | None = None,
@@ -336,7 +378,7 @@ def _sweep_share(
             executable_path=exe,
             headless=True,
             args=[a for a in CHROMIUM_ARGS if a != "--headless"],  # headless=True passes it
-            viewport={"width": 1280, "height": 900},
+            viewport=DESKTOP,
             service_workers="block",
         )
         blocked: list[str] = []
@@ -357,6 +399,9 @@ def _sweep_share(
                     shot = artifacts / (path.replace("/", "__") + ".png")
                     with contextlib.suppress(Exception):
                         page.screenshot(path=str(shot), full_page=True)
+                source = (html_dir / path).read_text(encoding="utf-8").lower()
+                if 'http-equiv="refresh"' not in source:  # a redirect stub is not a page
+                    results[-1].phone = phone_overflow(page, path)
         finally:
             context.close()
     return results

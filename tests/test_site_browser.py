@@ -140,50 +140,17 @@ def test_the_sweep_refuses_a_missing_site_and_a_bad_worker_count(tmp_path: Path)
         sweep_site(tmp_path, workers=0)
 
 
-# The page's own width against the window's; an overflowing element's ancestors must all let it
-# overflow (a box that scrolls or clips by itself does not widen the page).
-_SIDEWAYS_JS = """() => {
-  const W = document.documentElement.clientWidth, found = [];
-  for (const el of document.querySelectorAll('main *')) {
-    const r = el.getBoundingClientRect();
-    if (r.width === 0 || r.right <= W + 1) continue;
-    let a = el.parentElement, inside = false;
-    while (a) { if (getComputedStyle(a).overflowX !== 'visible') { inside = true; break; }
-                a = a.parentElement; }
-    if (!inside) found.push(el.tagName.toLowerCase() + '.' + el.className);
-  }
-  return {scroll: document.documentElement.scrollWidth, width: W, found: found.slice(0, 3)};
-}"""
-
-
 def phone_problems(html_dir: Path, pages: list[str]) -> list[str]:
-    """Pages that scroll sideways in a 390-pixel-wide window, with the elements that widen them."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.site_check import launch_chromium, serve
-
-    out = []
-    with serve(html_dir) as origin, sync_playwright() as pw:
-        browser = launch_chromium(pw)
-        page = browser.new_page(viewport={"width": 390, "height": 844})
-        page.route(lambda url: not url.startswith(origin), lambda route: route.abort())
-        for path in pages:
-            if 'http-equiv="refresh"' in (html_dir / path).read_text(encoding="utf-8").lower():
-                continue  # a redirect stub (index.html), not a page
-            page.goto(f"{origin}/{path}", wait_until="load")
-            page.evaluate("() => window.MathJax?.startup?.promise")
-            info = page.evaluate(_SIDEWAYS_JS)
-            if info["scroll"] > info["width"]:
-                out.append(
-                    f"{path}: {info['scroll']} px wide in a {info['width']} px window "
-                    f"({', '.join(info['found'])})"
-                )
-        browser.close()
-    return out
+    """Pages that scroll sideways in a 390-pixel-wide window, with the elements that widen them:
+    the sweep's own phone check (:func:`tests.site_check.phone_overflow`) on ``pages``."""
+    report = sweep_site(html_dir, pages=pages, artifacts=None)
+    return [p.phone for p in report.pages if p.phone]
 
 
-def test_no_page_scrolls_sideways_on_a_390_px_phone(built_site: Path) -> None:
-    problems = phone_problems(built_site, html_pages(built_site))
+def test_no_page_scrolls_sideways_on_a_390_px_phone(sweep: SiteReport) -> None:
+    # Measured by the sweep on every page it visits, after the desktop checks, in the same tab
+    # resized to 390 x 844 (one visit per page instead of two).
+    problems = [p.phone for p in sweep.pages if p.phone]
     assert not problems, "\n".join(problems)
 
 
