@@ -1,24 +1,22 @@
 """Report the wall time of each phase of ``make test`` against the budgets: 6 minutes in all
-(``make test`` runs phases in parallel, so its own time is below the series total printed here),
-and 30 s for each chapter notebook at one thread.
+(``make test`` runs its phases two at a time, so its own time is below the series total printed
+here), and 30 s for each chapter notebook at one thread.
 
-Runs the phases one after the other, as ``make test`` does, with the installed ``.venv`` (no
-install time): ruff (lint + format check), mypy, the unit tests with coverage, strict nbval for
-each chapter notebook at 1 and at 2 torch threads, the ``-W`` book build, and the browser sweep.
-A phase that fails is reported as such, and the run goes on. This is a report, not a timed test:
-the numbers depend on the machine and on what else runs on it.
-
-nbval is run here one notebook per pytest process, to time each notebook; ``make test`` runs
-each thread count in one process, so its nbval phases are shorter by one pytest start-up (about
-a second) per notebook.
+The phases are the Makefile's own targets, run one after the other with ``make`` (so every
+command, argument and environment variable comes from the Makefile, the one source of truth):
+``lint``, ``typecheck``, ``book``, ``unit``, ``nbval-1/<chapter>`` and ``nbval-2/<chapter>``
+for every notebook the Makefile lists, and ``browser``. The install is not timed (``.venv`` must
+exist). A phase that fails is reported as such, and the run goes on. This
+is a report, not a timed test: the numbers depend on the machine and on what else runs on it.
 
 Usage::
 
-    python benchmarks/pipeline.py [--build-dir DIR] [--skip PHASE ...] [--budget 360]
+    python benchmarks/pipeline.py [--build-dir DIR] [--skip GROUP ...] [--budget 360]
         [--notebook-budget 30]
 
-``--build-dir`` builds the book under another folder (``jupyter-book --path-output``) and points
-the browser sweep at it, so that the report does not touch ``_build``.
+``--build-dir`` builds the book under another folder (the Makefile's ``BOOK_ARGS``, passed to
+``jupyter-book build``) and points the browser sweep at it, so that the report does not touch
+``_build``.
 """
 
 from __future__ import annotations
@@ -27,80 +25,67 @@ import argparse
 import os
 import resource
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-NBVAL = ["--nbval", "--nbval-current-env", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg"]
-LINTED = ["nag_lib", "tests", "benchmarks", "_ext", "chapters", "templates"]
+#: ``make`` without remaking the install (the report times the phases, not pip).
+MAKE = ["make", "--no-print-directory", "-o", ".venv/.installed"]
 
 
 @dataclass
 class Phase:
-    """One step of ``make test``: a name, the group it is reported under, and its commands."""
+    """One target of ``make test``: a name, the group it is reported under, and its command."""
 
     name: str
     group: str
-    commands: list[list[str]]
+    command: list[str]
     env: dict[str, str]
+
+
+def make_notebooks() -> list[str]:
+    """The chapter notebooks' stems, as the Makefile lists them (its ``NOTEBOOKS``)."""
+    probe = "_pipeline_notebooks: ; @echo $(NOTEBOOKS)"
+    cmd = [*MAKE, "-s", "--eval", probe, "_pipeline_notebooks"]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return [Path(p).stem for p in out.split()]
+
+
+def target(name: str, *done: str, variables: tuple[str, ...] = ()) -> list[str]:
+    """``make name``, with the prerequisites in ``done`` taken as made."""
+    return [*MAKE, *(arg for t in done for arg in ("-o", t)), *variables, name]
 
 
 def phases(build_dir: Path | None) -> list[Phase]:
     """The phases of ``make test``, in its order."""
-    py = [str(BIN / "python"), "-m"]
-    notebooks = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "chapters").glob("*.ipynb"))
-    book = [str(BIN / "jupyter-book"), "build", ".", "-W", "-n", "--keep-going"]
+    book_vars: tuple[str, ...] = ()
     site_env: dict[str, str] = {}
     if build_dir is not None:
-        book += ["--path-output", str(build_dir)]
+        book_vars = (f"BOOK_ARGS=--path-output {build_dir}",)
         site_env["NAG_BOOK_SITE"] = str(build_dir / "_build" / "html")
     out = [
+        Phase("ruff (lint + format)", "lint", target("lint"), {}),
+        Phase("mypy --strict", "types", target("typecheck"), {}),
         Phase(
-            "ruff (lint + format)",
-            "lint",
-            [[*py, "ruff", "check", *LINTED], [*py, "ruff", "format", "--check", *LINTED]],
+            "book build -W",
+            "book",
+            target("book", variables=book_vars),
             {},
         ),
-        Phase("mypy --strict", "types", [[*py, "mypy"]], {}),
-        Phase("book build -W", "book", [book], {}),
-        Phase(
-            "unit tests + coverage",
-            "unit",
-            [
-                [
-                    *py,
-                    "pytest",
-                    "-q",
-                    "tests",
-                    "nag_lib",
-                    "--doctest-modules",
-                    "-m",
-                    "not browser and not axe",
-                    "--cov=nag_lib",
-                    "--cov-branch",
-                ]
-            ],
-            site_env,
-        ),
+        Phase("unit tests + coverage", "unit", target("unit"), {}),
     ]
     for threads in (1, 2):
-        for nb in notebooks:
+        for nb in make_notebooks():
             out.append(
                 Phase(
-                    f"nbval {Path(nb).stem} @{threads}",
+                    f"nbval {nb} @{threads}",
                     f"nbval @{threads} threads",
-                    [[*py, "pytest", "-q", "-p", "no:cacheprovider", *NBVAL, nb]],
-                    {"NAG_BOOK_THREADS": str(threads)},
+                    target(f"nbval-{threads}/{nb}"),
+                    {},
                 )
             )
-    out.append(
-        Phase(
-            "browser sweep", "browser", [[*py, "pytest", "-q", "tests", "-m", "browser"]], site_env
-        )
-    )
+    out.append(Phase("browser sweep", "browser", target("browser"), site_env))
     return out
 
 
@@ -111,19 +96,10 @@ def _children_cpu() -> float:
 
 def run(phase: Phase) -> tuple[float, float, bool]:
     """Wall seconds, CPU seconds (all its processes) and success of one phase."""
-    env = {
-        **os.environ,
-        "PYTHONHASHSEED": "0",
-        "MPLBACKEND": "Agg",
-        "NAG_BOOK_HEADLESS": "1",
-        **phase.env,
-    }
-    ok = True
+    env = {**os.environ, **phase.env}
     start, cpu = time.perf_counter(), _children_cpu()
-    for cmd in phase.commands:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
-        ok = ok and proc.returncode == 0
-    return time.perf_counter() - start, _children_cpu() - cpu, ok
+    proc = subprocess.run(phase.command, cwd=ROOT, env=env, capture_output=True, text=True)
+    return time.perf_counter() - start, _children_cpu() - cpu, proc.returncode == 0
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,7 +1,10 @@
-"""The claims page: one entry per catalogued claim (M01-M36), each pointing at a section that
-exists and that ends in an executable assertion."""
+"""The claims page: one entry per catalogued claim (the ids read from ``chapters/claims.yml``:
+M01, M02, ... in order), each pointing at a section that exists and holds an executable
+assertion (an ``assert`` statement, found by parsing the code, not by reading the word)."""
 
 from __future__ import annotations
+
+import ast
 
 import pytest
 import yaml
@@ -56,8 +59,29 @@ def test_claim_links_to_a_section_that_ends_in_an_assertion(claim) -> None:
     assert label, f"{claim['id']} has no section yet"
     assert label in SECTIONS, f"{claim['id']}: no chapter defines the label ({label})="
     name, body = SECTIONS[label]
-    asserted = any(c["cell_type"] == "code" and "assert" in source(c) for c in body)
+    asserted = any(c["cell_type"] == "code" and has_assert(source(c)) for c in body)
     assert asserted, f"{claim['id']}: section {label} in {name} has no code cell with an assert"
+
+
+def has_assert(code: str) -> bool:
+    """Whether ``code`` (a code cell; IPython's ``%`` and ``!`` lines are skipped) holds an
+    ``assert`` statement: not the word in a comment or a string."""
+    lines = [line for line in code.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    return any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse("\n".join(lines))))
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("assert x == 1", True),
+        ("%matplotlib inline\nfor v in xs:\n    assert v > 0, v", True),
+        ("x = 1  # assert x == 1", False),
+        ('print("assert nothing")', False),
+        ('"""assert in a docstring"""', False),
+    ],
+)
+def test_the_assert_finder_counts_statements_not_words(code: str, expected: bool) -> None:
+    assert has_assert(code) is expected
 
 
 def _targets() -> dict[str, str]:

@@ -5,6 +5,8 @@ and the Makefile running nbval strictly at two thread counts."""
 from __future__ import annotations
 
 import copy
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import yaml
 from tests.notebooks import ROOT, chapter_notebooks, load, policy_problems, source
 
 NOTEBOOKS = chapter_notebooks()
+TEMPLATE = ROOT / "templates" / "chapter-template.ipynb"
 
 
 def test_there_are_chapter_notebooks() -> None:
@@ -33,6 +36,20 @@ def test_notebook_uses_the_python3_kernel_and_the_shared_setup(path: Path) -> No
     assert code and "setup(" in code[0], "the first code cell must call nag_lib.repro.setup()"
 
 
+@pytest.mark.parametrize("path", [*NOTEBOOKS, TEMPLATE], ids=lambda p: p.stem)
+def test_no_cell_stores_execution_timestamps(path: Path) -> None:
+    """Timestamps would change on every run: an unchanged chapter, re-executed by
+    ``make execute`` (``record_timing=False``), must come out byte for byte the same."""
+    timed = [i for i, c in enumerate(load(path)["cells"]) if "execution" in c.get("metadata", {})]
+    assert not timed, f"{path.name}: cells {timed} store execution timestamps"
+
+
+def test_make_execute_stores_no_timestamps() -> None:
+    script = "\n".join(make_dry_run("execute")).replace("\\\n", " ")  # one line a command
+    lines = [line for line in script.splitlines() if "nbconvert" in line]
+    assert lines and all("--ExecutePreprocessor.record_timing=False" in line for line in lines)
+
+
 def test_every_chapter_notebook_is_in_the_table_of_contents() -> None:
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     files = {ch["file"] for part in toc["parts"] for ch in part["chapters"]}
@@ -40,11 +57,28 @@ def test_every_chapter_notebook_is_in_the_table_of_contents() -> None:
         assert f"chapters/{path.stem}" in files, f"{path.name} is not in _toc.yml"
 
 
-def test_make_test_runs_nbval_strictly_at_one_and_two_threads() -> None:
-    makefile = (ROOT / "Makefile").read_text()
-    assert "--nbval " in makefile or "--nbval\n" in makefile
-    assert "nbval-" + "lax" not in makefile  # spelled split so that a grep for it finds no use
-    assert "NAG_BOOK_THREADS=1" in makefile and "NAG_BOOK_THREADS=2" in makefile
+def make_dry_run(*targets: str) -> list[str]:
+    """The commands ``make`` would run for ``targets`` (``make -n``; the install is not redone)."""
+    stamp = ".venv/.installed"
+    cmd = ["make", "--no-print-directory", "-n", "-o", stamp, *targets]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    return out.splitlines()
+
+
+def test_make_test_runs_strict_nbval_on_every_notebook_at_one_and_two_threads() -> None:
+    lines = make_dry_run("test")  # the recipe calls make again: -n runs that call, as a dry run
+    nbval = [line for line in lines if " --nbval " in line]
+    chapters = {f"chapters/{p.name}" for p in NOTEBOOKS}
+    for threads in (1, 2):
+        ran = [line.split()[-1] for line in nbval if f"NAG_BOOK_THREADS={threads} " in line]
+        assert sorted(ran) == sorted(chapters), threads
+    assert nbval and all("--nbval-sanitize-with tests/nbval_sanitize.cfg" in line for line in nbval)
+    assert not [line for line in lines if "nbval-" + "lax" in line]  # split: a grep finds no use
+    assert any("--doctest-modules" in line and "--cov=nag_lib" in line for line in lines)
+    threshold = re.search(r"^fail_under = (\d+)$", (ROOT / "pyproject.toml").read_text(), re.M)
+    assert threshold and int(threshold[1]) >= 90  # the one place the threshold is set
+    assert any("jupyter-book build . -W" in line for line in lines)
+    assert any("pytest tests -m browser" in line for line in lines)
 
 
 # The policy itself, on a small notebook: each rule catches what it is meant to catch.
@@ -104,9 +138,6 @@ def test_every_figure_has_alt_text(path: Path) -> None:
     assert not missing, f"{path.name}: figure cells {missing} lack mystnb.image.alt metadata"
 
 
-TEMPLATE = ROOT / "templates" / "chapter-template.ipynb"
-
-
 def test_the_chapter_template_follows_every_rule_it_teaches() -> None:
     nb = load(TEMPLATE)
     assert policy_problems(nb) == []
@@ -122,8 +153,15 @@ def test_the_chapter_template_follows_every_rule_it_teaches() -> None:
 
 
 def test_the_template_is_outside_the_book_and_the_nbval_run() -> None:
-    toc = (ROOT / "_toc.yml").read_text()
-    assert "templates" not in toc and TEMPLATE.parent != ROOT / "chapters"
+    """The book builds only the table of contents' files; make test runs nbval on the notebooks
+    the Makefile lists: the template is in neither (it has placeholders, not results)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = {toc["root"]} | {ch["file"] for part in toc["parts"] for ch in part["chapters"]}
+    assert config["only_build_toc_files"] is True
+    assert "templates/chapter-template" not in files
+    nbval = [line for line in make_dry_run("test") if " --nbval " in line]
+    assert nbval and not [line for line in nbval if "template" in line]
 
 
 HIDDEN = {"remove-cell", "remove-input"}

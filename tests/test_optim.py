@@ -548,6 +548,29 @@ def test_nesterov_1983_obeys_the_two_l_over_k_squared_bound_and_gd_does_not() ->
     assert np.any(gd_gap > bound)  # the bound discriminates: it is not satisfied for free
 
 
+def test_nesterov_1983_default_weights_are_t_k_minus_one_over_t_k_plus_one() -> None:
+    """The default schedule, written out here: t_0 = 1, t_{k+1} = (1 + sqrt(1 + 4 t_k^2)) / 2,
+    beta_k = (t_{k-1} - 1) / t_k (beta_0 = 0). The bound test alone is also met by a wrong
+    beta_k = (t_k - 1) / t_k, so the iterates are compared with this loop as well."""
+    a, grad = _quadratic(6, 1, 50.0)
+    x0 = np.random.default_rng(0).standard_normal(6)
+    lr, steps = 1 / float(np.linalg.eigvalsh(a).max()), 30
+    t = [1.0]
+    for _ in range(steps):
+        t.append((1 + math.sqrt(1 + 4 * t[-1] ** 2)) / 2)
+    betas = [0.0] + [(t[k - 1] - 1) / t[k] for k in range(1, steps)]
+    assert betas[1] == 0.0 and betas[2] == pytest.approx(0.2818, abs=1e-4)
+    xs, prev = [x0], x0
+    for beta in betas:
+        x = xs[-1]
+        y = x + beta * (x - prev)
+        prev = x
+        xs.append(y - lr * grad(y))
+    np.testing.assert_allclose(nesterov_1983(grad, x0, lr, steps), np.array(xs), rtol=1e-13)
+    shifted = [(t[k] - 1) / t[k] for k in range(steps)]  # the wrong weights differ visibly
+    assert max(abs(b - c) for b, c in zip(betas, shifted, strict=True)) > 0.3
+
+
 def test_paper_forms_return_steps_plus_one_iterates_starting_at_x0() -> None:
     grad = _quadratic(2, 0, 4.0)[1]
     x0 = [1.0, 2.0]

@@ -57,6 +57,22 @@ def test_setup_turns_on_deterministic_kernels_seeds_and_the_book_style() -> None
     assert mpl.rcParams["axes.prop_cycle"].by_key()["color"] == list(PALETTE)
 
 
+def test_setup_turns_on_the_same_flags_as_torchs_public_switch() -> None:
+    """setup sets the deterministic flag itself (to skip an Inductor import): the kernels' flag,
+    never warn-only, and Inductor's flag where Inductor is loaded, as torch's own switch does."""
+    import torch._inductor.config as inductor_config
+
+    torch.use_deterministic_algorithms(False)
+    assert not inductor_config.deterministic
+    setup(threads=1)
+    assert torch.are_deterministic_algorithms_enabled()
+    assert not torch.is_deterministic_algorithms_warn_only_enabled()
+    assert inductor_config.deterministic
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    setup(threads=1)
+    assert not torch.is_deterministic_algorithms_warn_only_enabled()
+
+
 @pytest.mark.parametrize("raw", ["two", "1.5", ""])
 def test_a_bad_thread_variable_is_named(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
     monkeypatch.setenv(THREADS_ENV, raw)

@@ -513,3 +513,53 @@ def test_fit_needs_a_validation_split_and_the_model_s_own_optimizer() -> None:
         fit(model, _nag(1)[1], VSMALL, epochs=2)
     with pytest.raises(TypeError, match="data"):
         fit(model, opt, (VSMALL.x_train, VSMALL.y_train), epochs=2)  # type: ignore[arg-type]
+
+
+class _Recorder(nn.Module):
+    """A linear classifier that records which training rows (by their index, stored in the
+    first input column) each forward pass saw, in training mode."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(2, 3)
+        self.batches: list[list[int]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            self.batches.append([int(v) for v in x[:, 0]])
+        out: torch.Tensor = self.linear(x)
+        return out
+
+
+def _indexed(n: int) -> Split:
+    """n training rows whose first feature is the row's index; labels 0, 1, 2, 0, ..."""
+    x = torch.stack([torch.arange(n, dtype=torch.float32), torch.ones(n)], dim=1)
+    y = torch.arange(n) % 3
+    return Split(x, y, x[:3], y[:3])
+
+
+def test_the_epoch_loss_is_the_mean_over_examples_not_over_batches() -> None:
+    """10 rows in batches of 4, 4 and 2: the last batch weighs 2/10, not 1/3."""
+    seed_everything(0)
+    model = _Recorder()
+    hist = train(model, torch.optim.SGD(model.parameters(), lr=0.5), _indexed(10), 2, 4)
+    sizes = [len(b) for b in model.batches]
+    assert sizes == [4, 4, 2, 4, 4, 2]
+    for epoch in range(2):
+        steps = hist.step_loss[3 * epoch : 3 * epoch + 3]
+        weighted = sum(s * k for s, k in zip(steps, sizes[:3], strict=True)) / 10
+        assert hist.train_loss[epoch] == pytest.approx(weighted, rel=1e-12)
+        assert abs(weighted - sum(steps) / 3) > 1e-6  # the two means differ here
+
+
+def test_every_epoch_visits_every_row_once_in_a_new_order_that_the_seed_repeats() -> None:
+    orders = []
+    for _ in range(2):
+        seed_everything(0)
+        model = _Recorder()
+        train(model, torch.optim.SGD(model.parameters(), lr=0.1), _indexed(12), 3, 4, seed=5)
+        epochs = [[i for b in model.batches[3 * e : 3 * e + 3] for i in b] for e in range(3)]
+        assert all(sorted(e) == list(range(12)) for e in epochs)  # each row once per epoch
+        assert len({tuple(e) for e in epochs}) == 3  # reshuffled every epoch
+        orders.append(epochs)
+    assert orders[0] == orders[1]  # the same seed, the same orders
