@@ -16,7 +16,7 @@ NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sani
 	-p no:hypothesispytest
 # Unit and property tests of nag_lib plus its docstring examples; coverage by these alone (the
 # threshold is pyproject.toml's [tool.coverage.report] fail_under, set there only).
-UNIT_ARGS := tests nag_lib --doctest-modules -m "not browser and not axe" \
+UNIT_ARGS := tests nag_lib --doctest-modules -m "not browser and not axe and not package" \
 	--cov=nag_lib --cov-branch --cov-report=term-missing:skip-covered
 export PYTHONHASHSEED := 0
 # Notebooks executed by make (nbval, execute, test) draw off-screen and store no live widget
@@ -26,7 +26,7 @@ export MPLBACKEND := Agg
 export NAG_BOOK_HEADLESS := 1
 
 .PHONY: help venv book test test-graph test-site lint typecheck unit nbval \
-	nbval-1 nbval-2 browser axe execute lab serve bench pipeline clean FORCE
+	nbval-1 nbval-2 browser axe execute dist diff nbdime lab serve bench pipeline clean FORCE
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -64,7 +64,11 @@ nbval-2: $(STAMP)  ## the same stored outputs must come out with 2 threads
 
 nbval: nbval-1 nbval-2  ## strict nbval at 1 and at 2 torch threads
 
+# tests/browser_setup.py finds Chromium or Chrome ($$NAG_BOOK_CHROMIUM, Playwright's, the
+# system's), installs one when there is none (and a CJK font on Debian as root), or stops with
+# one line saying what to run.
 browser: $(STAMP)  ## headless-Chromium sweep of the built site (after `make book`)
+	$(BIN)/python -m tests.browser_setup
 	$(BIN)/python -m pytest tests -m browser
 
 # `make test` keeps both cores of a small CI machine busy: its phases run JOBS at a time as one
@@ -92,6 +96,7 @@ test-site:
 	$(MAKE) --no-print-directory browser
 
 axe: book  ## axe-core (WCAG 2.1 A/AA) over every page, light and dark mode (about 4 min)
+	$(BIN)/python -m tests.browser_setup
 	$(BIN)/python -m pytest tests -m axe
 
 nbval-1/%: FORCE
@@ -113,6 +118,31 @@ execute/%: FORCE
 	NAG_BOOK_THREADS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False chapters/$*.ipynb
+
+# nag_lib as readers install it from an index: the wheel and sdist, checked by twine, then the
+# wheel installed in a fresh venv and chapter 11 run against it under strict nbval.
+dist: $(STAMP)  ## build nag_lib's wheel and sdist into dist/, twine check, run a chapter on the wheel
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+	$(BIN)/python -m pytest tests -m package
+
+# Reviewing notebooks: a chapter's change as text and numbers, each image as a checksum.
+# `make diff` compares every changed notebook with the last commit; NB picks one, and REV another
+# commit or a second notebook file: `make diff NB=chapters/03-momentum-nesterov.ipynb REV=main~1`.
+REV ?= HEAD
+NB ?=
+
+diff: $(STAMP)  ## notebooks' changes since REV (default HEAD) as text and numbers, images as checksums
+	$(BIN)/nbdiff --color-words $(REV) $(NB)
+
+# .gitattributes (committed) names the drivers; this sets them in .git/config, with the venv's
+# absolute path so that git finds them outside the venv too.
+nbdime: $(STAMP)  ## make `git diff` and `git merge` of notebooks use nbdime, in this clone only
+	git config diff.jupyternotebook.command "$(abspath $(BIN))/git-nbdiffdriver diff"
+	git config merge.jupyternotebook.driver \
+		"$(abspath $(BIN))/git-nbmergedriver merge %O %A %B %L %P"
+	git config merge.jupyternotebook.name "jupyter notebook merge driver"
 
 # JupyterLab for readers: on 127.0.0.1 only, behind Jupyter's token (printed in the URL), with
 # live explorers (the headless variables are removed). LAB_DIR and LAB_ARGS exist for

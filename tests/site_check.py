@@ -42,11 +42,11 @@ from urllib.parse import urljoin, urlsplit
 
 import yaml
 
+from tests.browser_setup import chromium_path
+
 ROOT = Path(__file__).resolve().parents[1]
 #: Environment variable naming the built site to check (default ``_build/html``).
 SITE_ENV = "NAG_BOOK_SITE"
-#: Environment variable naming the Chromium executable (default Debian's ``/usr/bin/chromium``).
-CHROMIUM_ENV = "NAG_BOOK_CHROMIUM"
 ARTIFACTS = ROOT / "test-artifacts"
 # Without the background-networking flags Chromium contacts Google hosts on its own.
 CHROMIUM_ARGS = (
@@ -186,16 +186,10 @@ def site_dir() -> Path:
     return Path(os.environ.get(SITE_ENV) or ROOT / "_build" / "html")
 
 
-def chromium_path() -> str:
-    """The Chromium executable: ``$NAG_BOOK_CHROMIUM`` or Debian's ``/usr/bin/chromium``."""
-    return os.environ.get(CHROMIUM_ENV) or "/usr/bin/chromium"
-
-
 def launch_chromium(pw: Any) -> Any:
-    """Headless Debian Chromium through a running Playwright ``pw``, with the book's flags."""
+    """Headless Chromium (:func:`tests.browser_setup.chromium_path`) through a running
+    Playwright ``pw``, with the book's flags."""
     exe = chromium_path()
-    if not Path(exe).is_file():
-        raise FileNotFoundError(f"no Chromium at {exe}: install Debian's chromium package")
     return pw.chromium.launch(
         executable_path=exe,
         headless=True,

@@ -6,7 +6,7 @@ The server is the one ``make lab`` starts (the Makefile's own recipe, with its e
 variables and the ones it removes), on 127.0.0.1, a free port and a token chosen here
 (``LAB_DIR``, ``LAB_ARGS`` and ``$JUPYTER_TOKEN``); Jupyter's configuration, data, runtime and
 workspace folders are temporary, so nothing is read from or written to the user's. Needs
-Debian's Chromium (or ``$NAG_BOOK_CHROMIUM``) and about 40 s, most of it the chapter's
+a Chromium (found by ``tests.browser_setup``) and about 40 s, most of it the chapter's
 experiment; on failure a screenshot and the server's log go to ``test-artifacts/``.
 """
 
