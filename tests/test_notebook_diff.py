@@ -14,6 +14,11 @@ from tests.notebooks import ROOT, load
 CHAPTER = ROOT / "chapters" / "03-momentum-nesterov.ipynb"
 
 
+def _stdout(*cmd: str) -> str:
+    """What ``cmd`` prints, run in the project root (it must succeed)."""
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+
+
 def _changed(nb: dict) -> dict:
     """The chapter with the first digit of its first printed line and one figure changed."""
     out = copy.deepcopy(nb)
@@ -37,14 +42,16 @@ def test_make_diff_shows_numbers_as_text_and_images_as_checksums(tmp_path: Path)
     nb = load(CHAPTER)
     before.write_text(json.dumps(nb), encoding="utf-8")
     after.write_text(json.dumps(_changed(nb)), encoding="utf-8")
-    cmd = ["make", "--no-print-directory", "-s", "-o", ".venv/.installed", "diff"]
-    out = subprocess.run(
-        [*cmd, f"REV={before}", f"NB={after}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = _stdout(
+        "make",
+        "--no-print-directory",
+        "-s",
+        "-o",
+        ".venv/.installed",
+        "diff",
+        f"REV={before}",
+        f"NB={after}",
+    )
     plain = re.sub(r"\x1b\[[0-9;]*m", "", out)
     assert "modified /cells/" in plain and "/outputs/0/text" in plain  # the printed line
     assert plain.count("<snip base64, md5=") == 2  # the figure, before and after: checksums
@@ -53,20 +60,11 @@ def test_make_diff_shows_numbers_as_text_and_images_as_checksums(tmp_path: Path)
 
 
 def test_notebooks_name_nbdimes_drivers_and_make_nbdime_sets_drivers_that_exist() -> None:
-    attrs = subprocess.run(
-        ["git", "check-attr", "diff", "merge", "--", "chapters/01-vanishing-gradients.ipynb"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    attrs = _stdout(
+        "git", "check-attr", "diff", "merge", "--", "chapters/01-vanishing-gradients.ipynb"
+    )
     assert attrs.count(": jupyternotebook") == 2, attrs
-    dry = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-o", ".venv/.installed", "nbdime"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.replace("\\\n", " ")
+    dry = _stdout("make", "--no-print-directory", "-n", "-o", ".venv/.installed", "nbdime")
+    dry = dry.replace("\\\n", " ")
     drivers = re.findall(r'"(/\S+/git-nb(?:diff|merge)driver) ', dry)
     assert len(drivers) == 2 and all(Path(d).is_file() for d in drivers), dry
