@@ -114,10 +114,14 @@ execute: $(STAMP)  ## re-execute every chapter notebook in place (authors), then
 	$(MAKE) --no-print-directory $(NOTEBOOKS:chapters/%.ipynb=execute/%)
 	$(MAKE) --no-print-directory nbval
 
+# The second pass joins a cell's consecutive prints into one stream output: how many the kernel
+# sends depends on timing (it flushes every 0.2 s), and the file should not.
 execute/%: FORCE
 	NAG_BOOK_THREADS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False chapters/$*.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --inplace --CoalesceStreamsPreprocessor.enabled=True \
+		chapters/$*.ipynb
 
 # nag_lib as readers install it from an index: the wheel and sdist, checked by twine, then the
 # wheel installed in a fresh venv and chapter 11 run against it under strict nbval.

@@ -83,8 +83,6 @@ def digits(
     >>> v.x_train.shape[0], v.x_val.shape[0], v.x_test.shape[0]
     (1077, 270, 450)
     """
-    from sklearn.model_selection import train_test_split
-
     if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
         raise TypeError(f"test_fraction must be a number, got {test_fraction!r}")
     if not 0.0 < float(test_fraction) < 1.0:
@@ -99,6 +97,8 @@ def digits(
         raise TypeError(f"val_fraction must be a number, got {val_fraction!r}")
     if not 0.0 <= float(val_fraction) < 1.0:
         raise ValueError(f"Invalid val_fraction value: {val_fraction} (must be in [0, 1))")
+    from sklearn.model_selection import train_test_split  # after the checks: a refusal is quick
+
     x, y = _load_digits()
     x_tr, x_te, y_tr, y_te = train_test_split(
         x, y, test_size=float(test_fraction), random_state=seed, stratify=y

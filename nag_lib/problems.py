@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, overload
 
 import numpy as np
 import numpy.typing as npt
+from torch import Tensor
 
 from nag_lib.optim import FloatArray, _check_number, _check_positive_int
 
@@ -46,6 +47,7 @@ __all__ = [
     "quadratic",
     "rosenbrock",
     "rosenbrock_grad",
+    "rosenbrock_points",
     "spectral_radii",
     "spectral_radius",
     "tuned_iterations",
@@ -140,6 +142,34 @@ def rosenbrock(x: npt.ArrayLike, a: float = 1.0, b: float = 100.0) -> float:
     x0, x1 = _xy(x)
     a, b = _check_number("a", a), _check_number("b", b)
     return float((a - x0) ** 2 + b * (x1 - x0 * x0) ** 2)
+
+
+@overload
+def rosenbrock_points(z: Tensor, a: float = ..., b: float = ...) -> Tensor: ...
+@overload
+def rosenbrock_points(z: FloatArray, a: float = ..., b: float = ...) -> FloatArray: ...
+def rosenbrock_points(
+    z: Tensor | FloatArray, a: float = 1.0, b: float = 100.0
+) -> Tensor | FloatArray:
+    r"""Rosenbrock's function at every point of ``z`` (shape ``(..., 2)``), a NumPy array or a
+    torch tensor; with a tensor the value is differentiable, so ``.backward()`` gives the
+    gradient that a torch optimizer steps on. The arithmetic is :func:`rosenbrock`'s.
+
+    >>> import torch
+    >>> p = torch.tensor([-1.2, 1.0], dtype=torch.float64, requires_grad=True)
+    >>> rosenbrock_points(p).backward()
+    >>> bool(np.allclose(p.grad.numpy(), rosenbrock_grad([-1.2, 1.0])))
+    True
+    >>> rosenbrock_points(np.array([[1.0, 1.0], [0.0, 0.0]])).tolist()
+    [0.0, 1.0]
+    """
+    if not isinstance(z, (Tensor, np.ndarray)):
+        raise TypeError(f"z must be a torch tensor or a NumPy array, got {type(z).__name__}")
+    if z.ndim == 0 or z.shape[-1] != 2:
+        raise ValueError(f"z must have shape (..., 2), got {tuple(z.shape)}")
+    a, b = _check_number("a", a), _check_number("b", b)
+    x0, x1 = z[..., 0], z[..., 1]
+    return (a - x0) ** 2 + b * (x1 - x0 * x0) ** 2
 
 
 def rosenbrock_grad(x: npt.ArrayLike, a: float = 1.0, b: float = 100.0) -> FloatArray:

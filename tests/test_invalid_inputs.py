@@ -250,6 +250,7 @@ ENTRIES = [
     _e("convex_quadratic", "smallest", "(0,1)", lambda v: pr.convex_quadratic(5, smallest=v * 2 - 1 if v == 1.0 else v)),
     _e("rosenbrock", "a", "real", lambda v: pr.rosenbrock([0.0, 0.0], a=v)),
     _e("rosenbrock_grad", "b", "real", lambda v: pr.rosenbrock_grad([0.0, 0.0], b=v)),
+    _e("rosenbrock_points", "a", "real", lambda v: pr.rosenbrock_points(np.zeros((3, 2)), a=v)),
     _e("gd_optimal", "L", "real>0", lambda v: pr.gd_optimal(v, 1e-9)),
     _e("heavy_ball_optimal", "mu", "real>0", lambda v: pr.heavy_ball_optimal(1.0, v)),
     _e("nag_optimal", "L", "real>0", lambda v: pr.nag_optimal(v, 1e-9)),
@@ -552,6 +553,8 @@ SPECIAL = [
     ("warmup_cosine no steps left to anneal", "warmup_steps", ValueError, lambda: tr.warmup_cosine(0, 10, 10)),
     ("evaluate x/y rows", "y", ValueError, lambda: tr.evaluate(MODEL, X, Y[:3])),
     ("rosenbrock 3-vector", "x", ValueError, lambda: pr.rosenbrock([1.0, 2.0, 3.0])),
+    ("rosenbrock_points of 3-vectors", "z", ValueError, lambda: pr.rosenbrock_points(np.zeros((4, 3)))),
+    ("rosenbrock_points of a list", "z", TypeError, lambda: pr.rosenbrock_points([1.0, 2.0])),  # type: ignore[call-overload]
     ("fit_power_law lengths", "x", ValueError, lambda: pr.fit_power_law([1.0, 2.0], [1.0])),
     ("krylov_gap beyond n", "k", ValueError, lambda: WORST.krylov_gap(3)),
     ("WorstCaseQuadratic.values of one point", "xs", ValueError, lambda: WORST.values([1.0, 2.0])),

@@ -44,10 +44,13 @@ def test_no_cell_stores_execution_timestamps(path: Path) -> None:
     assert not timed, f"{path.name}: cells {timed} store execution timestamps"
 
 
-def test_make_execute_stores_no_timestamps() -> None:
+def test_make_execute_stores_no_timestamps_and_one_stream_per_cell() -> None:
     script = "\n".join(make_dry_run("execute")).replace("\\\n", " ")  # one line a command
     lines = [line for line in script.splitlines() if "nbconvert" in line]
-    assert lines and all("--ExecutePreprocessor.record_timing=False" in line for line in lines)
+    executed = [line for line in lines if "--execute" in line]
+    assert executed and all("--ExecutePreprocessor.record_timing=False" in x for x in executed)
+    coalesced = [line for line in lines if "CoalesceStreamsPreprocessor.enabled=True" in line]
+    assert len(coalesced) == len(executed)  # each run's prints joined: one stream a cell
 
 
 def test_every_chapter_notebook_is_in_the_table_of_contents() -> None:

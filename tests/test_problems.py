@@ -90,6 +90,20 @@ def test_nesterov_1983_and_gd_meet_their_convex_bounds_at_every_step() -> None:
 # --------------------------------------------------------------------------------------------
 # Rosenbrock
 # --------------------------------------------------------------------------------------------
+def test_rosenbrock_points_is_rosenbrock_on_every_point_and_its_torch_gradient_is_exact() -> None:
+    pts = np.random.default_rng(0).uniform(-2, 2, size=(5, 3, 2))
+    values = P.rosenbrock_points(pts, a=1.5, b=50.0)
+    assert values.shape == (5, 3)
+    expected = [[P.rosenbrock(q, 1.5, 50.0) for q in row] for row in pts]
+    assert np.array_equal(values, np.array(expected))  # the same arithmetic, to the bit
+    for q in pts[0]:
+        t = torch.tensor(q, dtype=torch.float64, requires_grad=True)
+        value = P.rosenbrock_points(t, 1.5, 50.0)
+        value.backward()
+        assert t.grad is not None and value.item() == P.rosenbrock(q, 1.5, 50.0)
+        assert np.allclose(t.grad.numpy(), P.rosenbrock_grad(q, 1.5, 50.0), rtol=1e-12)
+
+
 @given(st.floats(-2, 2), st.floats(-1, 3), st.floats(0.5, 2), st.floats(1, 200))
 @settings(max_examples=40)
 def test_rosenbrock_gradient_matches_autograd(x0: float, x1: float, a: float, b: float) -> None:
