@@ -7,6 +7,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# nag_lib.fused's C++ steps, built once per machine (and again when their source changes) before
+# anything runs a notebook; torch caches the library under $TORCH_EXTENSIONS_DIR.
+FUSED := $(VENV)/.fused-built
 NOTEBOOKS := $(sort $(wildcard chapters/*.ipynb))
 # Strict nbval: every stored output is compared, after the normalisations in the sanitize file
 # (PNG data, figure reprs, memory addresses). The lax mode is never used.
@@ -38,10 +41,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)  ## create .venv with the pinned dependencies
 
+$(FUSED): $(STAMP) nag_lib/_step.cpp nag_lib/fused.py
+	$(BIN)/python -m nag_lib.fused
+	touch $@
+
 # Extra arguments for jupyter-book build (benchmarks/pipeline.py --build-dir sets --path-output).
 BOOK_ARGS ?=
 
-book: $(STAMP)  ## build the static site into _build/html from the stored outputs (-W)
+book: $(STAMP) $(FUSED)  ## build the static site into _build/html from the stored outputs (-W)
 	$(BIN)/jupyter-book build . -W -n --keep-going $(BOOK_ARGS)
 
 LINTED := nag_lib tests benchmarks _ext chapters templates
@@ -53,13 +60,13 @@ lint: $(STAMP)  ## ruff lint + format check: library, tests, benchmarks, extensi
 typecheck: $(STAMP)  ## mypy --strict over nag_lib
 	$(BIN)/mypy
 
-unit: $(STAMP)  ## unit/property tests and doctests, with line+branch coverage (>= 90 %)
+unit: $(STAMP) $(FUSED)  ## unit/property tests and doctests, with line+branch coverage (>= 90 %)
 	$(BIN)/python -m pytest $(UNIT_ARGS)
 
-nbval-1: $(STAMP)  ## strict nbval over every chapter notebook, torch on 1 thread
+nbval-1: $(STAMP) $(FUSED)  ## strict nbval over every chapter notebook, torch on 1 thread
 	NAG_BOOK_THREADS=1 $(BIN)/python -m pytest $(NBVAL_ARGS) $(NOTEBOOKS)
 
-nbval-2: $(STAMP)  ## the same stored outputs must come out with 2 threads
+nbval-2: $(STAMP) $(FUSED)  ## the same stored outputs must come out with 2 threads
 	NAG_BOOK_THREADS=2 $(BIN)/python -m pytest $(NBVAL_ARGS) $(NOTEBOOKS)
 
 nbval: nbval-1 nbval-2  ## strict nbval at 1 and at 2 torch threads
@@ -82,7 +89,7 @@ JOBS ?= 2
 NBVAL_1 := $(NOTEBOOKS:chapters/%.ipynb=nbval-1/%)
 NBVAL_2 := $(NOTEBOOKS:chapters/%.ipynb=nbval-2/%)
 
-test: $(STAMP)  ## the whole suite: lint, types, -W build, browser, unit+coverage, nbval x2
+test: $(STAMP) $(FUSED)  ## the whole suite: lint, types, -W build, browser, unit+coverage, nbval x2
 	$(MAKE) --no-print-directory --output-sync=target -j$(JOBS) test-graph
 
 # The site job (build, then the browser sweep) comes first: at about 3.5 minutes it is the
@@ -99,10 +106,10 @@ axe: book  ## axe-core (WCAG 2.1 A/AA) over every page, light and dark mode (abo
 	$(BIN)/python -m tests.browser_setup
 	$(BIN)/python -m pytest tests -m axe
 
-nbval-1/%: FORCE
+nbval-1/%: $(FUSED) FORCE
 	NAG_BOOK_THREADS=1 $(BIN)/python -m pytest -q $(NBVAL_ARGS) chapters/$*.ipynb
 
-nbval-2/%: FORCE
+nbval-2/%: $(FUSED) FORCE
 	OMP_WAIT_POLICY=PASSIVE NAG_BOOK_THREADS=2 $(BIN)/python -m pytest -q $(NBVAL_ARGS) chapters/$*.ipynb
 
 FORCE:
@@ -116,7 +123,7 @@ execute: $(STAMP)  ## re-execute every chapter notebook in place (authors), then
 
 # The second pass joins a cell's consecutive prints into one stream output: how many the kernel
 # sends depends on timing (it flushes every 0.2 s), and the file should not.
-execute/%: FORCE
+execute/%: $(FUSED) FORCE
 	NAG_BOOK_THREADS=1 $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.kernel_name=python3 \
 		--ExecutePreprocessor.record_timing=False chapters/$*.ipynb
@@ -154,13 +161,13 @@ nbdime: $(STAMP)  ## make `git diff` and `git merge` of notebooks use nbdime, in
 LAB_DIR ?= chapters
 LAB_ARGS ?=
 
-lab: $(STAMP)  ## JupyterLab on the chapters, on 127.0.0.1 with a token (live explorers work here)
+lab: $(STAMP) $(FUSED)  ## JupyterLab on the chapters, on 127.0.0.1 with a token (live explorers work here)
 	env $(HEADLESS_VARS:%=-u %) $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 $(LAB_ARGS) $(LAB_DIR)
 
 serve:  ## serve the built site on http://127.0.0.1:8000
 	$(PYTHON) -m http.server --directory _build/html --bind 127.0.0.1 8000
 
-bench: $(STAMP)  ## benchmarks: optimizer step (ratios vs torch), ensemble vs one-at-a-time loop
+bench: $(STAMP) $(FUSED)  ## benchmarks: optimizer step (ratios vs torch), ensemble vs one-at-a-time loop
 	$(BIN)/python benchmarks/optim_step.py
 	$(BIN)/python benchmarks/ensemble.py
 

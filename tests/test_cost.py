@@ -20,6 +20,7 @@ from nag_lib.cost import (
     parameter_count,
     relative_times,
     state_buffers_per_parameter,
+    step_bytes_per_parameter,
     step_writes_per_parameter,
 )
 
@@ -32,11 +33,18 @@ FIRST_ORDER: dict[str, tuple[Maker, int, int]] = {
     "nag": (lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True), 1, 4),
     "adam": (lambda p: torch.optim.Adam(p, lr=0.01), 2, 7),
     "nadam": (lambda p: torch.optim.NAdam(p, lr=0.01), 2, 8),
-    "nag_lib_sgd": (lambda p: nopt.HeavyBall(p, lr=0.01, momentum=0.0), 0, 1),
-    "nag_lib_heavy_ball": (lambda p: nopt.HeavyBall(p, lr=0.01), 1, 3),
-    "nag_lib_nag": (lambda p: nopt.NAG(p, lr=0.01), 1, 4),
+    "nag_lib_sgd": (lambda p: nopt.HeavyBall(p, lr=0.01, momentum=0.0, fused=False), 0, 1),
+    "nag_lib_heavy_ball": (lambda p: nopt.HeavyBall(p, lr=0.01, fused=False), 1, 3),
+    "nag_lib_nag": (lambda p: nopt.NAG(p, lr=0.01, fused=False), 1, 4),
     "nag_lib_adam": (lambda p: nopt.Adam(p, lr=0.01), 2, 7),
     "nag_lib_nadam": (lambda p: nopt.NAdam(p, lr=0.01), 2, 8),
+    # one pass over memory (nag_lib.fused): each updated tensor written once
+    "single_pass_sgd": (lambda p: nopt.HeavyBall(p, lr=0.01, momentum=0.0, fused=True), 0, 1),
+    "single_pass_heavy_ball": (lambda p: nopt.HeavyBall(p, lr=0.01, fused=True), 1, 2),
+    "single_pass_nag": (lambda p: nopt.NAG(p, lr=0.01, fused=True), 1, 2),
+    "single_pass_adam": (lambda p: nopt.Adam(p, lr=0.01, fused=True), 2, 3),
+    "single_pass_amsgrad": (lambda p: nopt.Adam(p, lr=0.01, amsgrad=True, fused=True), 3, 4),
+    "single_pass_nadam": (lambda p: nopt.NAdam(p, lr=0.01, fused=True), 2, 3),
 }
 
 
@@ -127,6 +135,34 @@ def test_step_writes_count_the_elementwise_passes_of_each_method(name: str) -> N
         closure()
         measured = step_writes_per_parameter(opt)
     assert measured == pytest.approx(writes, abs=1e-9)
+
+
+BYTES = {  # float32 parameters: bytes read and written per parameter by one steady-state step
+    "sgd": (lambda p: torch.optim.SGD(p, lr=0.01), 12),
+    "heavy_ball": (lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9), 32),
+    "nag": (lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9, nesterov=True), 44),
+    "adam": (lambda p: torch.optim.Adam(p, lr=0.01), 72),
+    "single_pass_heavy_ball": (lambda p: nopt.HeavyBall(p, lr=0.01, fused=True), 20),
+    "single_pass_nag": (lambda p: nopt.NAG(p, lr=0.01, fused=True), 20),
+    "single_pass_adam": (lambda p: nopt.Adam(p, lr=0.01, fused=True), 28),
+    "single_pass_amsgrad": (lambda p: nopt.Adam(p, lr=0.01, amsgrad=True, fused=True), 36),
+    "single_pass_nadam": (lambda p: nopt.NAdam(p, lr=0.01, fused=True), 28),
+}
+
+
+@pytest.mark.parametrize("name", BYTES)
+def test_step_bytes_count_what_each_operator_reads_and_writes(name: str) -> None:
+    """sgd: read p, g, write p (3 floats). heavy ball: b *= m (2), b += g (3), p -= lr b (3).
+    NAG: one pass more, t = g + m b (3). Adam: lerp (3), v *= b2 (2), v += g g (3),
+    sqrt (2), / (2), += eps (2), addcdiv (4). A single pass: each tensor once."""
+    make, expected = BYTES[name]
+    params = [nn.Parameter(torch.randn(s)) for s in ((5, 4), (4,))]
+    opt = make(params)
+    for _ in range(2):
+        for p in params:
+            p.grad = torch.randn_like(p)
+        measured = step_bytes_per_parameter(opt)
+    assert measured == expected
 
 
 def test_step_writes_need_gradients() -> None:

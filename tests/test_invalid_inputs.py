@@ -31,6 +31,7 @@ from nag_lib import (
     data,
     ensemble,
     evidence,
+    fused,
     gradflow,
     models,
     noisy,
@@ -140,6 +141,8 @@ KINDS: dict[str, tuple[st.SearchStrategy[Any] | None, st.SearchStrategy[Any] | N
     "int>=1": (st.sampled_from([1.5, "2", [2], 2.0]), _ints_below(1)),
     "int>=0": (st.sampled_from([1.5, "2", [2], 2.0]), _ints_below(0)),
     "bool": (st.sampled_from([0, 1, "yes", None, 1.0]), None),
+    "bool|None": (st.sampled_from([0, 1, "yes", 1.0]), None),
+    "tensors": (st.sampled_from([5, None, "abc", [1.0, 2.0]]), None),
     "callable": (st.sampled_from([3, "f", [len]]), None),
     "tensor": (st.sampled_from([[1.0, 2.0], "x", None, 3.0]), None),
     "module": (st.sampled_from([[1.0], "net", None, 3]), None),
@@ -169,6 +172,7 @@ def _e(where: str, arg: str, kind: str, call: Callable[[Any], Any]) -> Entry:
 
 
 o, pr, ac, gf, tr, wd, co = optim, problems, activations, gradflow, training, widgets, cost
+fu = fused
 en, ev, rc = ensemble, evidence, recurrent
 
 
@@ -209,6 +213,14 @@ ENTRIES = [
     _e("Adam", "betas[0]", "[0,1)", lambda v: o.Adam([_leaf()], betas=(v, 0.999))),
     _e("Adam", "betas[1]", "[0,1)", lambda v: o.Adam([_leaf()], betas=(0.9, v))),
     _e("Adam", "amsgrad", "bool", lambda v: o.Adam([_leaf()], amsgrad=v)),
+    _e("Adam", "fused", "bool|None", lambda v: o.Adam([_leaf()], fused=v)),
+    _e("HeavyBall", "fused", "bool|None", lambda v: o.HeavyBall([_leaf()], 0.1, fused=v)),
+    _e("NAG", "fused", "bool|None", lambda v: o.NAG([_leaf()], 0.1, fused=v)),
+    _e("NAdam", "fused", "bool|None", lambda v: o.NAdam([_leaf()], fused=v)),
+    _e("NAdam", "decoupled_weight_decay", "bool", lambda v: o.NAdam([_leaf()], decoupled_weight_decay=v)),
+    _e("AdamW", "fused", "bool|None", lambda v: o.AdamW([_leaf()], fused=v)),
+    _e("supports", "lists", "tensors", lambda v: fu.supports(v)),
+    _e("step_bytes_per_parameter", "optimizer", "optimizer", lambda v: co.step_bytes_per_parameter(v)),
     _e("AdamW", "params", "params", lambda v: o.AdamW(v)),
     _e("AdamW", "lr", "real>=0", lambda v: o.AdamW([_leaf()], lr=v)),
     _e("AdamW", "weight_decay", "real>=0", lambda v: o.AdamW([_leaf()], weight_decay=v)),
@@ -509,8 +521,12 @@ def test_every_public_callable_has_a_row() -> None:
         "StateGrads",
         "NoisyQuadratic",
         "TunedSteps",
+        "available",
+        "build",
+        "unavailable_reason",
     }  # fmt: skip  (these take no argument, are data records, or are covered in SPECIAL below)
     for module in (
+        fused,
         optim,
         problems,
         activations,

@@ -15,7 +15,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nag_lib import optim
+from nag_lib import fused as fused_mod
 from nag_lib.optim import (
     NAG,
     OPTIMIZERS,
@@ -33,7 +33,7 @@ from nag_lib.optim import (
 )
 
 STEPS = 100
-BIG = 4 * 2**18 + 1024  # above NAG's slicing threshold: the sliced path runs
+BIG = 4 * 2**18 + 1024  # over a million elements: many work items of the single pass
 
 # --------------------------------------------------------------------------------------------
 # helpers
@@ -183,6 +183,7 @@ def test_nag_matches_torch_sgd_nesterov(
     _assert_rel_close(ours.state[ours_p]["momentum_buffer"], ref.state[torch_p]["momentum_buffer"])
 
 
+@pytest.mark.parametrize("fused", [None, False])
 @pytest.mark.parametrize(
     ("layout", "dtype", "kw"),
     [
@@ -194,26 +195,27 @@ def test_nag_matches_torch_sgd_nesterov(
         ("transposed_big", torch.float64, {"lr": 0.01, "momentum": 0.5}),
     ],
 )
-def test_nag_matches_torch_on_a_tensor_large_enough_to_be_sliced(
-    layout: str, dtype: torch.dtype, kw: dict[str, Any]
+def test_nag_matches_torch_on_a_large_tensor_in_one_pass_or_in_tensor_operations(
+    layout: str, dtype: torch.dtype, kw: dict[str, Any], fused: bool | None
 ) -> None:
-    """100 steps on a tensor of more than 4 * 2**18 elements, contiguous (the sliced path runs)
-    and transposed (it cannot); gradients drawn per step as random mixes of a small pool."""
+    """100 steps on a tensor of over a million elements, contiguous (by default the single pass
+    runs) and transposed (it cannot); gradients drawn per step as random mixes of a small pool."""
     ours_p, torch_p = _twin_params(layout, dtype, seed=5)
-    ours, ref = NAG([ours_p], **kw), torch.optim.SGD([torch_p], nesterov=True, **kw)
+    ours = NAG([ours_p], fused=fused, **kw)
+    ref = torch.optim.SGD([torch_p], nesterov=True, foreach=False, **kw)
     gen = torch.Generator().manual_seed(6)
     pool = [_grad_like(ours_p, gen, transposed=False) for _ in range(2)]
-    with mock.patch.object(optim, "_nag_slices", wraps=optim._nag_slices) as sliced:
+    with mock.patch.object(fused_mod, "_sgd_step", wraps=fused_mod._sgd_step) as single:
         for _ in range(STEPS):
             a, b = torch.randn(2, generator=gen, dtype=torch.float64).tolist()
             g = torch.add(pool[0], pool[1], alpha=b).mul_(a)
             ours_p.grad, torch_p.grad = g, g.clone()
             ours.step()
             ref.step()
-    assert ours_p.numel() > 4 * optim._CHUNK
-    assert sliced.call_count == (STEPS - 1 if layout == "big" else 0)
-    _assert_rel_close(ours_p.detach(), torch_p.detach())
-    _assert_rel_close(ours.state[ours_p]["momentum_buffer"], ref.state[torch_p]["momentum_buffer"])
+    one_pass = layout == "big" and fused is None and fused_mod.available()
+    assert single.call_count == (STEPS if one_pass else 0)
+    assert torch.equal(ours_p.detach(), torch_p.detach())
+    assert torch.equal(ours.state[ours_p]["momentum_buffer"], ref.state[torch_p]["momentum_buffer"])
 
 
 @pytest.mark.parametrize("shape", ["matrix", "transposed", "big"])
@@ -380,9 +382,9 @@ def test_values_torch_lets_through_but_that_cannot_work_are_rejected(
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        (5, "params must be an iterable"),
-        (None, "params must be an iterable"),
-        ("abc", "params must be an iterable"),
+        (5, "params argument given to the optimizer should be an iterable"),
+        (None, "params argument given to the optimizer should be an iterable"),
+        ("abc", "params argument given to the optimizer should be an iterable"),
         (torch.zeros(2, requires_grad=True), "single Tensor"),
         ([1.0, 2.0], "params must hold Tensors"),
         ([{"params": [1.0]}], "params must hold Tensors"),
@@ -423,13 +425,27 @@ def test_empty_or_non_leaf_params_raise_value_error(
             torch.optim.SGD(make_params(), lr=0.1)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("lr", ["0.1", None, 1j, True, torch.tensor(0.1)])
+@pytest.mark.parametrize("lr", ["0.1", None, 1j, True, torch.tensor(1)])
 @pytest.mark.parametrize("cls", [HeavyBall, NAG])
 def test_a_learning_rate_that_is_not_a_real_number_raises_type_error(
     cls: type[torch.optim.Optimizer], lr: object
 ) -> None:
     with pytest.raises(TypeError, match=r"\blr\b"):
         cls([_w()], lr=lr)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cls", [HeavyBall, NAG])
+def test_a_tensor_learning_rate_must_hold_one_number_that_is_finite_and_not_negative(
+    cls: type[torch.optim.Optimizer],
+) -> None:
+    """torch.optim takes a one-element tensor lr (a scheduler can update it in place)."""
+    cls([_w()], lr=torch.tensor([0.1]))  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="Tensor lr must be 1-element"):
+        cls([_w()], lr=torch.tensor([0.1, 0.2]))  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=r"\blr\b"):
+        cls([_w()], lr=torch.tensor(-0.1))  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match=r"\blr\b"):
+        cls([_w()], lr=torch.tensor(float("nan")))  # type: ignore[call-arg]
 
 
 def test_maximize_must_be_a_bool() -> None:
