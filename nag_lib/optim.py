@@ -502,7 +502,7 @@ class NAG(_CheckedOptimizer):
     the same bits. By default (``fused=None``) the step is one pass over memory
     (:mod:`nag_lib.fused`: read parameter, gradient and buffer, write parameter and buffer, 20
     bytes per float32 parameter) wherever it can run, with the same bits; ``fused=False`` takes
-    the tensor-operation form (:func:`_nag_update`, the specification), ``fused=True`` requires the
+    the tensor-operation form (``_nag_update``, the specification), ``fused=True`` requires the
     single pass. ``benchmarks/optim_step.py`` times both against torch's loop, ``foreach`` and
     fused steps.
 
