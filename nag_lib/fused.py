@@ -66,15 +66,20 @@ _LDFLAGS = ["-fopenmp"]
 def _cached_source() -> tuple[str, Path]:
     """The library's name and a copy of the source that it is built from, in torch's cache.
 
-    The name holds the torch version and a digest of the source and flags, so a library is never
-    reused across torch versions or edits. The copy gives every clone of the book the same source
-    path: ninja, which rebuilds when a source path or timestamp changes, then builds once per
-    machine, not once per clone (25 s each time, inside whichever notebook came first).
+    The name holds the torch version and a digest of the source, the flags and torch's install
+    path, so a library is never reused across torch versions, installations or edits. The copy
+    gives every clone of the book that uses one torch installation the same source path: ninja,
+    which rebuilds when a command line (which holds the paths) or a timestamp changes, then
+    builds once per installation, not once per clone (25 s each time, inside whichever notebook
+    came first) or back and forth between two virtual environments.
     """
     from torch.utils import cpp_extension
 
     text = _SOURCE.read_bytes()
-    digest = hashlib.sha256(text + " ".join(_CFLAGS + _LDFLAGS).encode()).hexdigest()[:12]
+    # torch's headers are found through its own install path: one build per torch installation
+    where = str(Path(torch.__file__).parent)
+    key = text + " ".join([*_CFLAGS, *_LDFLAGS, where]).encode()
+    digest = hashlib.sha256(key).hexdigest()[:12]
     version = "".join(c if c.isalnum() else "_" for c in torch.__version__)
     name = f"nag_lib_step_{version}_{digest}"
     copy = Path(cpp_extension.get_default_build_root()) / f"{name}-source" / "_step.cpp"
