@@ -3,7 +3,8 @@
 Modules, one concept each:
 
 * :mod:`nag_lib.optim`: heavy ball, NAG, RMSprop, Adam (with AMSGrad), AdamW, NAdam (torch
-  optimizers) and the paper forms of Nesterov's method (NumPy);
+  optimizers), with :mod:`nag_lib.fused`, their single-pass steps;
+* :mod:`nag_lib.paper`: the same methods as their papers write them, in NumPy;
 * :mod:`nag_lib.problems`: quadratics of chosen condition number, Rosenbrock, textbook rates;
 * :mod:`nag_lib.gradflow`: per-layer gradient norms and dead-unit fractions;
 * :mod:`nag_lib.activations`: Leaky ReLU and the derivatives of the classic activations;

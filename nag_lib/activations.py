@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from nag_lib._checks import _check_number
+
 __all__ = [
     "VARIANCE_GAIN_ACTIVATIONS",
     "elu_grad",
@@ -83,15 +85,6 @@ def leaky_relu_grad(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, a))
 
 
-def _check_real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"Invalid {name} value: {v} (must be finite)")
-    return v
-
-
 def leaky_relu_gain(negative_slope: float = 0.01) -> float:
     r"""He et al. (2015)'s gain for Leaky ReLU, :math:`\sqrt{2 / (1 + a^2)}`.
 
@@ -118,7 +111,7 @@ def source_leaky_formula(x: Tensor, slope: float = 0.01, b: float = 0.0) -> Tens
     [0.0, 1.5]
     """
     x = _check_tensor("x", x)
-    a, bias = _check_real("slope", slope), _check_real("b", b)
+    a, bias = _check_number("slope", slope), _check_number("b", b)
     return torch.relu(a * x + bias)
 
 
@@ -129,7 +122,7 @@ def source_leaky_formula_grad(x: Tensor, slope: float = 0.01, b: float = 0.0) ->
     [0.0, 0.5]
     """
     x = _check_tensor("x", x)
-    a, bias = _check_real("slope", slope), _check_real("b", b)
+    a, bias = _check_number("slope", slope), _check_number("b", b)
     return torch.where(a * x + bias > 0, torch.full_like(x, a), torch.zeros_like(x))
 
 
@@ -167,7 +160,7 @@ def elu_grad(x: Tensor, alpha: float = 1.0) -> Tensor:
     [0.36787944117144233, 1.0, 1.0]
     """
     x = _check_tensor("x", x)
-    c = _check_real("alpha", alpha)
+    c = _check_number("alpha", alpha)
     if c <= 0:
         raise ValueError(f"Invalid alpha value: {c} (must be > 0)")
     return torch.where(x > 0, torch.ones_like(x), c * torch.exp(x))

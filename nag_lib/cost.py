@@ -41,7 +41,8 @@ from torch import Tensor, nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
-from nag_lib.optim import Closure, CountingClosure, _check_positive_int
+from nag_lib._checks import Closure, _check_positive_int
+from nag_lib.optim import CountingClosure
 
 __all__ = [
     "PassCounter",

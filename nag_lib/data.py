@@ -15,6 +15,8 @@ import numpy.typing as npt
 import torch
 from torch import Tensor
 
+from nag_lib._checks import _check_seed
+
 __all__ = ["Split", "digits"]
 
 
@@ -87,10 +89,7 @@ def digits(
         raise TypeError(f"test_fraction must be a number, got {test_fraction!r}")
     if not 0.0 < float(test_fraction) < 1.0:
         raise ValueError(f"Invalid test_fraction value: {test_fraction} (must be in (0, 1))")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"Invalid seed value: {seed} (seed must be in [0, 2**32))")
+    _check_seed(seed)
     if not isinstance(standardize, bool):
         raise TypeError(f"standardize must be a bool, got {type(standardize).__name__}")
     if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)):

@@ -23,6 +23,10 @@ tensors with per-member hyperparameters:
 A member whose loss turns NaN or infinite is stopped (it takes no further step) and reported in
 ``EnsembleHistory.diverged``; the other members go on.
 
+Size: over 400 lines because the stacked model, its update rule per optimizer and the trainer
+must each agree with their one-network twins (:mod:`nag_lib.models`, :mod:`nag_lib.optim`,
+:mod:`nag_lib.training`), and change together; the tests pin every piece to its twin.
+
 Example
 -------
 >>> from nag_lib.data import digits
@@ -46,9 +50,10 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from nag_lib._checks import _check_number, _check_positive_int
 from nag_lib.data import Split
 from nag_lib.models import MLP, ResidualBlock
-from nag_lib.optim import OPTIMIZERS, _check_number, _check_positive_int, _scalar_dtype
+from nag_lib.optim import OPTIMIZERS, _scalar_dtype
 from nag_lib.repro import one_thread, seed_everything
 
 __all__ = [

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from nag_lib.optim import _check_number, _check_positive_int
+from nag_lib._checks import _check_number, _check_positive_int
 
 __all__ = ["Choice", "Interval", "choose", "log_grid", "mean_ci", "plateaued"]
 

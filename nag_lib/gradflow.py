@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from nag_lib._checks import _check_model
+
 __all__ = [
     "dead_fraction",
     "dead_unit_fraction",
@@ -21,12 +23,6 @@ __all__ = [
     "gradient_profile",
     "layer_grad_norms",
 ]
-
-
-def _check_model(model: object) -> nn.Module:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
-    return model
 
 
 def layer_grad_norms(model: nn.Module, per_element: bool = False) -> list[float]:

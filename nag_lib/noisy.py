@@ -34,6 +34,9 @@ Every function reports the loss at the point where the method takes its gradient
 :math:`p_k` or :math:`y_k`). With a constant learning rate the two Nesterov forms then give the
 same iterates, :math:`p_k = y_k` (chapter 3); when the learning rate changes they differ.
 
+Size: over 400 lines because the model is both simulated and solved exactly here, and the
+tests compare the two; splitting them would separate each formula from its check.
+
 Example
 -------
 >>> q = noisy_quadratic(kappa=100.0, dim=4)
@@ -54,8 +57,8 @@ from typing import TypeAlias
 import numpy as np
 import numpy.typing as npt
 
+from nag_lib._checks import _check_number, _check_positive_int
 from nag_lib.evidence import Choice, choose
-from nag_lib.optim import _check_number, _check_positive_int
 
 __all__ = [
     "METHODS",

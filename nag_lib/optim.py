@@ -1,13 +1,16 @@
-"""Optimizers written from their update equations.
+"""Optimizers written from their update equations, as ``torch.optim`` optimizers.
 
-Two families live here:
+:class:`HeavyBall`, :class:`NAG`, :class:`RMSprop`, :class:`Adam` (with AMSGrad),
+:class:`AdamW` and :class:`NAdam` train real networks and reproduce ``torch.optim`` step for
+step. Every one has the same shape (``torch/optim/sgd.py``'s): the base class's ``step``
+evaluates the closure, gathers each group's parameters that have a gradient and calls the
+class's ``_update`` for the whole group; ``_update`` is one functional update over lists of
+tensors, taken in one pass over memory (:mod:`nag_lib.fused`) where that gives torch's bits.
+The same methods as their papers write them, in NumPy, are in :mod:`nag_lib.paper` (re-exported
+here under their old names); argument checks are in ``nag_lib._checks``.
 
-* ``torch.optim.Optimizer`` subclasses (:class:`HeavyBall`, :class:`NAG`, :class:`RMSprop`,
-  :class:`Adam` (with AMSGrad), :class:`AdamW`, :class:`NAdam`) that train real networks and
-  reproduce ``torch.optim`` step for step;
-* small NumPy functions (:func:`gradient_descent`, :func:`heavy_ball`, :func:`nesterov_1983`,
-  :func:`nesterov_sutskever`, :func:`nesterov_bengio`, :func:`nesterov_pytorch`) that write each
-  method exactly as its paper does, for the chapters that compare forms and rates.
+This module is over 400 lines for one reason: six optimizers, each with its equations, the
+way PyTorch departs from the paper, and a doctest, in its docstring (about half the file).
 
 The equations, with step size :math:`\\alpha` (``lr``) and momentum :math:`\\beta`:
 
@@ -30,16 +33,32 @@ Example
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar, TypeAlias
+from collections.abc import Callable
+from typing import Any, ClassVar
 
-import numpy as np
-import numpy.typing as npt
 import torch
 from torch import Tensor
 
 from nag_lib import fused as _fused
+from nag_lib._checks import (
+    Closure,
+    Params,
+    _check_betas,
+    _check_bool,
+    _check_fused,
+    _check_group_params,
+    _check_lr,
+    _check_number,
+    _check_params,
+)
+from nag_lib.paper import (
+    gradient_descent,
+    heavy_ball,
+    nesterov_1983,
+    nesterov_bengio,
+    nesterov_pytorch,
+    nesterov_sutskever,
+)
 
 __all__ = [
     "NAG",
@@ -59,66 +78,6 @@ __all__ = [
     "nesterov_sutskever",
 ]
 
-Params: TypeAlias = Iterable[Tensor] | Iterable[dict[str, Any]]
-Closure: TypeAlias = Callable[[], Tensor]
-FloatArray: TypeAlias = npt.NDArray[np.float64]
-GradFn: TypeAlias = Callable[[FloatArray], FloatArray]
-
-
-# --------------------------------------------------------------------------------------------
-# argument checks shared by every class and function here
-# --------------------------------------------------------------------------------------------
-def _check_number(
-    name: str,
-    value: object,
-    *,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> float:
-    """Return ``value`` as a float, or raise an error that names ``name`` and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}: {value!r}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"Invalid {name} value: {v} ({name} must be finite)")
-    if low is not None and (v < low or (low_open and v == low)):
-        bound = f"> {low}" if low_open else f">= {low}"
-        raise ValueError(f"Invalid {name} value: {v} ({name} must be {bound})")
-    if high is not None and (v > high or (high_open and v == high)):
-        bound = f"< {high}" if high_open else f"<= {high}"
-        raise ValueError(f"Invalid {name} value: {v} ({name} must be {bound})")
-    return v
-
-
-def _check_positive_int(name: str, value: object) -> int:
-    """Return ``value`` if it is an int >= 1, or raise an error that names ``name``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}: {value!r}")
-    if value < 1:
-        raise ValueError(f"Invalid {name} value: {value} ({name} must be >= 1)")
-    return value
-
-
-def _check_bool(name: str, value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be a bool, got {type(value).__name__}: {value!r}")
-    return value
-
-
-def _check_lr(lr: object) -> float | Tensor:
-    """Return ``lr``: a finite number >= 0, or a one-element floating-point tensor holding one
-    (kept as a tensor, as ``torch.optim`` keeps it; the steps compute with it as torch does)."""
-    if isinstance(lr, Tensor):
-        if lr.numel() != 1:
-            raise ValueError(f"Tensor lr must be 1-element, got {lr.numel()} elements")
-        if not lr.is_floating_point():
-            raise TypeError(f"lr must be a floating-point tensor, got dtype {lr.dtype}")
-        _check_number("lr", float(lr), low=0.0)
-        return lr
-    return _check_number("lr", lr, low=0.0)
-
 
 def _scalar(value: float | Tensor) -> float | Tensor:
     """A hyperparameter as torch's loops use it: a 1-element tensor made 0-dimensional."""
@@ -127,77 +86,6 @@ def _scalar(value: float | Tensor) -> float | Tensor:
     return value
 
 
-def _check_fused(fused: object) -> bool | None:
-    if fused is not None and not isinstance(fused, bool):
-        raise TypeError(f"fused must be None, True or False, got {type(fused).__name__}")
-    return fused
-
-
-def _check_params(params: object) -> list[Any]:
-    """Materialise ``params`` (tensors, or param-group dicts) and check every tensor in it.
-
-    Group dicts are copied with their ``"params"`` made a list, so a generator is not consumed
-    twice. Raises ``TypeError``/``ValueError`` naming ``params``.
-    """
-    if isinstance(params, Tensor):
-        raise TypeError(
-            "params argument given to the optimizer should be an iterable of Tensors or dicts, "
-            f"such as model.parameters(), but got a single Tensor of shape {tuple(params.shape)}"
-        )
-    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
-        raise TypeError(
-            "params argument given to the optimizer should be an iterable of Tensors or dicts, "
-            f"such as model.parameters(), but got {type(params).__name__}"
-        )
-    items: list[Any] = list(params)
-    if not items:
-        raise ValueError("params is empty: the optimizer got an empty parameter list")
-    if any(isinstance(item, dict) for item in items):
-        if not all(isinstance(item, dict) for item in items):
-            raise TypeError("params must hold either only Tensors or only param-group dicts")
-        items = [_check_group_params(group) for group in items]
-    else:
-        _check_tensors(items)
-    return items
-
-
-def _check_group_params(group: dict[str, Any]) -> dict[str, Any]:
-    if "params" not in group:
-        raise ValueError("params: a param-group dict needs a 'params' entry")
-    tensors = group["params"]
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(_check_iterable(tensors))
-    if not tensors:
-        raise ValueError("params is empty: a param group has an empty parameter list")
-    _check_tensors(tensors)
-    return {**group, "params": tensors}
-
-
-def _check_iterable(value: object) -> Iterable[Any]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise TypeError(f"params of a param group must be an iterable of Tensors, got {value!r}")
-    return value
-
-
-def _check_tensors(tensors: list[Any]) -> None:
-    """Check each tensor, or each ``(name, tensor)`` pair (``model.named_parameters()``, which
-    ``torch.optim`` accepts: the base class keeps the names in ``param_names``)."""
-    for t in tensors:
-        if isinstance(t, tuple) and len(t) == 2 and isinstance(t[0], str):
-            t = t[1]
-        if not isinstance(t, Tensor):
-            raise TypeError(
-                "params must hold Tensors (use model.parameters()), "
-                f"got an element of type {type(t).__name__}"
-            )
-        if not t.is_floating_point():
-            raise TypeError(f"params must be floating-point tensors, got dtype {t.dtype}")
-        if not t.is_leaf:
-            raise ValueError("params must be leaf tensors (can't optimize a non-leaf Tensor)")
-
-
-# --------------------------------------------------------------------------------------------
-# torch optimizers
-# --------------------------------------------------------------------------------------------
 class _CheckedOptimizer(torch.optim.Optimizer):
     """An optimizer whose hyperparameters are checked wherever they enter, groups included."""
 
@@ -215,6 +103,42 @@ class _CheckedOptimizer(torch.optim.Optimizer):
         own = {k: v for k, v in param_group.items() if k in self.defaults}
         checked = type(self)._hyper(**{**self.defaults, **own})
         super().add_param_group({**param_group, **{k: checked[k] for k in own}})
+
+    @torch.no_grad()
+    def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
+        """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled.
+
+        Every optimizer here has this one shape, as ``torch/optim/sgd.py`` does: gather each
+        group's parameters that have a gradient, then one update of the whole group
+        (``_update``, which each class writes).
+        """
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            params, grads = _with_grads(group)
+            if params:
+                self._update(group, params, grads)
+        return loss
+
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+        """Update ``params`` (the group's parameters that have a gradient) in place."""
+        raise NotImplementedError
+
+    def _states(
+        self,
+        params: list[Tensor],
+        first: Callable[[Tensor], dict[str, Tensor]],
+        extra: tuple[str, ...] = (),
+    ) -> list[dict[str, Any]]:
+        """Each parameter's state: ``first(p)`` on its first step, then each buffer named in
+        ``extra`` (zeros of the parameter's shape) once an option asks for it."""
+        states = [self.state[p] for p in params]
+        for p, state in zip(params, states, strict=True):
+            if not state:
+                state.update(first(p))
+            for key in extra:
+                if key not in state:
+                    state[key] = _zeros(p)
+        return states
 
     @staticmethod
     def _evaluate(closure: Closure | None) -> Tensor | None:
@@ -327,26 +251,6 @@ def _rmsprop_hyper(
     }
 
 
-def _check_betas(betas: object) -> tuple[float, float]:
-    """Return ``betas`` as two floats in [0, 1); messages as ``torch.optim``'s, plus the name."""
-    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-    tensors = [isinstance(b, Tensor) for b in betas]
-    if any(tensors):
-        if not all(tensors):
-            raise ValueError("betas must be either both floats or both Tensors")
-        raise TypeError("betas must be floats: nag_lib does not take tensor betas")
-    out = []
-    for i, beta in enumerate(betas):
-        v = _check_number(f"betas[{i}]", beta)
-        if not 0.0 <= v < 1.0:
-            raise ValueError(
-                f"Invalid beta parameter at index {i}: {beta} (betas[{i}] must be in [0, 1))"
-            )
-        out.append(v)
-    return (out[0], out[1])
-
-
 def _with_grads(group: dict[str, Any]) -> tuple[list[Tensor], list[Tensor]]:
     """The group's parameters that have a gradient, and those gradients (sparse ones refused)."""
     params = [p for p in group["params"] if p.grad is not None]
@@ -455,32 +359,26 @@ class HeavyBall(_CheckedOptimizer):
             items, _heavy_ball_hyper(lr, momentum, dampening, weight_decay, maximize, fused)
         )
 
-    @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
-        """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params, grads = _with_grads(group)
-            if params and _sgd_single_pass(self.state, params, grads, group, nesterov=False):
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+        if _sgd_single_pass(self.state, params, grads, group, nesterov=False):
+            return
+        lr, mom, damp = float(_scalar(group["lr"])), group["momentum"], group["dampening"]
+        wd, maximize = group["weight_decay"], group["maximize"]
+        for p, g in zip(params, grads, strict=True):
+            if maximize:
+                g = torch.neg(g)
+            if wd != 0:
+                g = g.add(p, alpha=wd)
+            if mom == 0:
+                p.add_(g, alpha=-lr)
                 continue
-            lr, mom, damp = float(_scalar(group["lr"])), group["momentum"], group["dampening"]
-            wd, maximize = group["weight_decay"], group["maximize"]
-            for p, g in zip(params, grads, strict=True):
-                if maximize:
-                    g = torch.neg(g)
-                if wd != 0:
-                    g = g.add(p, alpha=wd)
-                if mom == 0:
-                    p.add_(g, alpha=-lr)
-                    continue
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = torch.clone(g).detach()
-                else:
-                    buf.mul_(mom).add_(g, alpha=1 - damp)
-                p.add_(buf, alpha=-lr)
-        return loss
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = torch.clone(g).detach()
+            else:
+                buf.mul_(mom).add_(g, alpha=1 - damp)
+            p.add_(buf, alpha=-lr)
 
 
 class NAG(_CheckedOptimizer):
@@ -528,28 +426,22 @@ class NAG(_CheckedOptimizer):
         items = _check_params(params)
         super().__init__(items, _nag_hyper(lr, momentum, weight_decay, maximize, fused))
 
-    @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
-        """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params, grads = _with_grads(group)
-            if params and _sgd_single_pass(self.state, params, grads, group, nesterov=True):
-                continue
-            states = [self.state[p] for p in params]
-            bufs = [s.get("momentum_buffer") for s in states]
-            _nag_update(
-                params,
-                grads,
-                bufs,
-                lr=float(_scalar(group["lr"])),
-                momentum=group["momentum"],
-                weight_decay=group["weight_decay"],
-                maximize=group["maximize"],
-            )
-            for state, buf in zip(states, bufs, strict=True):
-                state["momentum_buffer"] = buf
-        return loss
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+        if _sgd_single_pass(self.state, params, grads, group, nesterov=True):
+            return
+        states = [self.state[p] for p in params]
+        bufs = [s.get("momentum_buffer") for s in states]
+        _nag_update(
+            params,
+            grads,
+            bufs,
+            lr=float(_scalar(group["lr"])),
+            momentum=group["momentum"],
+            weight_decay=group["weight_decay"],
+            maximize=group["maximize"],
+        )
+        for state, buf in zip(states, bufs, strict=True):
+            state["momentum_buffer"] = buf
 
 
 def _nag_update(
@@ -641,38 +533,29 @@ class RMSprop(_CheckedOptimizer):
             _rmsprop_hyper(lr, alpha, eps, weight_decay, momentum, centered, maximize),
         )
 
-    @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
-        """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params, grads = _with_grads(group)
-            mom, centered = group["momentum"], group["centered"]
-            states = [self.state[p] for p in params]
-            for p, state in zip(params, states, strict=True):
-                if not state:
-                    state["step"] = torch.zeros((), dtype=_scalar_dtype())
-                    state["square_avg"] = _zeros(p)
-                if mom > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = _zeros(p)
-                if centered and "grad_avg" not in state:
-                    state["grad_avg"] = _zeros(p)
-            _rmsprop_update(
-                params,
-                grads,
-                [s["square_avg"] for s in states],
-                [s.get("grad_avg") for s in states],
-                [s.get("momentum_buffer") for s in states],
-                [s["step"] for s in states],
-                lr=float(_scalar(group["lr"])),
-                alpha=group["alpha"],
-                eps=group["eps"],
-                weight_decay=group["weight_decay"],
-                momentum=mom,
-                centered=centered,
-                maximize=group["maximize"],
-            )
-        return loss
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+        mom, centered = group["momentum"], group["centered"]
+        extra = ("momentum_buffer",) * (mom > 0) + ("grad_avg",) * centered
+        states = self._states(
+            params,
+            lambda p: {"step": torch.zeros((), dtype=_scalar_dtype()), "square_avg": _zeros(p)},
+            extra,
+        )
+        _rmsprop_update(
+            params,
+            grads,
+            [s["square_avg"] for s in states],
+            [s.get("grad_avg") for s in states],
+            [s.get("momentum_buffer") for s in states],
+            [s["step"] for s in states],
+            lr=float(_scalar(group["lr"])),
+            alpha=group["alpha"],
+            eps=group["eps"],
+            weight_decay=group["weight_decay"],
+            momentum=mom,
+            centered=centered,
+            maximize=group["maximize"],
+        )
 
 
 def _rmsprop_update(
@@ -782,59 +665,44 @@ class Adam(_CheckedOptimizer):
         items = _check_params(params)
         super().__init__(items, _adam_hyper(lr, betas, eps, weight_decay, amsgrad, maximize, fused))
 
-    @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
-        """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params, grads = _with_grads(group)
-            if not params:
-                continue
-            amsgrad = group["amsgrad"]
-            states = [self.state[p] for p in params]
-            for p, state in zip(params, states, strict=True):
-                if not state:
-                    state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
-                    state["exp_avg"] = _zeros(p)
-                    state["exp_avg_sq"] = _zeros(p)
-                if amsgrad and "max_exp_avg_sq" not in state:
-                    state["max_exp_avg_sq"] = _zeros(p)
-            lists = (
-                params,
-                grads,
-                [s["exp_avg"] for s in states],
-                [s["exp_avg_sq"] for s in states],
-                [s["max_exp_avg_sq"] for s in states] if amsgrad else [],
-            )
-            steps = [s["step"] for s in states]
-            lr, (beta1, beta2) = _scalar(group["lr"]), group["betas"]
-            options = {
-                "beta1": beta1,
-                "beta2": beta2,
-                "eps": group["eps"],
-                "weight_decay": group["weight_decay"],
-                "amsgrad": amsgrad,
-                "maximize": group["maximize"],
-                "decoupled": self._decoupled,
-            }
-            if _single_pass(group["fused"], False, *[ts for ts in lists if ts]):
-                ts = _fused._increment_steps(steps)
-                _fused._adam_step(
-                    *lists,
-                    [float(lr / (1 - beta1**t)) for t in ts],
-                    [(1 - beta2**t) ** 0.5 for t in ts],
-                    shrink=float(1 - lr * group["weight_decay"]),
-                    **options,
-                )
-                continue
-            _adam_update(
-                *lists[:4],
-                [s.get("max_exp_avg_sq") for s in states],
-                steps,
-                lr=lr,
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+        amsgrad = group["amsgrad"]
+        states = self._states(params, _moments_state, ("max_exp_avg_sq",) * amsgrad)
+        lists = (
+            params,
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+            [s["max_exp_avg_sq"] for s in states] if amsgrad else [],
+        )
+        steps = [s["step"] for s in states]
+        lr, (beta1, beta2) = _scalar(group["lr"]), group["betas"]
+        options = {
+            "beta1": beta1,
+            "beta2": beta2,
+            "eps": group["eps"],
+            "weight_decay": group["weight_decay"],
+            "amsgrad": amsgrad,
+            "maximize": group["maximize"],
+            "decoupled": self._decoupled,
+        }
+        if _single_pass(group["fused"], False, *[ts for ts in lists if ts]):
+            ts = _fused._increment_steps(steps)
+            _fused._adam_step(
+                *lists,
+                [float(lr / (1 - beta1**t)) for t in ts],
+                [(1 - beta2**t) ** 0.5 for t in ts],
+                shrink=float(1 - lr * group["weight_decay"]),
                 **options,
             )
-        return loss
+            return
+        _adam_update(
+            *lists[:4],
+            [s.get("max_exp_avg_sq") for s in states],
+            steps,
+            lr=lr,
+            **options,
+        )
 
 
 class AdamW(Adam):
@@ -933,6 +801,15 @@ def _adam_update(
         p.addcdiv_(m, denom, value=-step_size)
 
 
+def _moments_state(p: Tensor) -> dict[str, Tensor]:
+    """Adam's state on a parameter's first step, in torch's order."""
+    return {
+        "step": torch.tensor(0.0, dtype=_scalar_dtype()),
+        "exp_avg": _zeros(p),
+        "exp_avg_sq": _zeros(p),
+    }
+
+
 def _zeros(p: Tensor) -> Tensor:
     """A state buffer of ``p``'s shape and layout, as torch's optimizers allocate it."""
     return torch.zeros_like(p, memory_format=torch.preserve_format)
@@ -981,32 +858,26 @@ class NAdam(_CheckedOptimizer):
         )
         super().__init__(items, hyper)
 
-    @torch.no_grad()
-    def step(self, closure: Closure | None = None) -> Tensor | None:  # type: ignore[override]
-        """Take one step; ``closure`` (optional) re-evaluates the loss with gradients enabled."""
-        loss = self._evaluate(closure)
-        for group in self.param_groups:
-            params, grads = _with_grads(group)
-            if not params:
-                continue
-            states = [self.state[p] for p in params]
-            for p, state in zip(params, states, strict=True):
-                if not state:
-                    state["step"] = torch.tensor(0.0, dtype=_scalar_dtype())
-                    state["mu_product"] = torch.ones((), dtype=_scalar_dtype())
-                    state["exp_avg"] = _zeros(p)
-                    state["exp_avg_sq"] = _zeros(p)
-            lists = (
-                params,
-                grads,
-                [s["exp_avg"] for s in states],
-                [s["exp_avg_sq"] for s in states],
-            )
-            if _single_pass(group["fused"], False, *lists):
-                _nadam_single_pass(states, lists, group)
-            else:
-                _nadam_update(states, lists, group)
-        return loss
+    def _update(self, group: dict[str, Any], params: list[Tensor], grads: list[Tensor]) -> None:
+        states = self._states(
+            params,
+            lambda p: {
+                "step": torch.tensor(0.0, dtype=_scalar_dtype()),
+                "mu_product": torch.ones((), dtype=_scalar_dtype()),
+                "exp_avg": _zeros(p),
+                "exp_avg_sq": _zeros(p),
+            },
+        )
+        lists = (
+            params,
+            grads,
+            [s["exp_avg"] for s in states],
+            [s["exp_avg_sq"] for s in states],
+        )
+        if _single_pass(group["fused"], False, *lists):
+            _nadam_single_pass(states, lists, group)
+        else:
+            _nadam_update(states, lists, group)
 
 
 def _nadam_schedule(beta1: float, psi: float, t: float) -> tuple[float, float]:
@@ -1114,169 +985,6 @@ class CountingClosure:
 # --------------------------------------------------------------------------------------------
 # functional NumPy forms, as the papers write them
 # --------------------------------------------------------------------------------------------
-def _check_run(x0: npt.ArrayLike, lr: float, steps: int, grad: GradFn) -> FloatArray:
-    if not callable(grad):
-        raise TypeError(f"grad must be callable, got {type(grad).__name__}")
-    _check_number("lr", lr, low=0.0, low_open=True)
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)):
-        raise TypeError(f"steps must be an int, got {type(steps).__name__}: {steps!r}")
-    if steps < 0:
-        raise ValueError(f"Invalid steps value: {steps} (steps must be >= 0)")
-    x = np.array(x0, dtype=np.float64)
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"x0 must be a non-empty 1-D array, got shape {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x0 must be finite")
-    return x
-
-
-def _mom(momentum: float) -> float:
-    return _check_number("momentum", momentum, low=0.0, high=1.0, high_open=True)
-
-
-def gradient_descent(grad: GradFn, x0: npt.ArrayLike, lr: float, steps: int) -> FloatArray:
-    r"""Plain gradient descent, :math:`x_{k+1} = x_k - \alpha \nabla f(x_k)`.
-
-    Returns the iterates as an array of shape ``(steps + 1, d)``, ``x0`` first.
-
-    >>> gradient_descent(lambda x: 2 * x, [1.0], lr=0.25, steps=2)[:, 0].tolist()
-    [1.0, 0.5, 0.25]
-    """
-    x = _check_run(x0, lr, steps, grad)
-    out = np.empty((steps + 1, x.size))
-    out[0] = x
-    for k in range(steps):
-        x = x - lr * grad(x)
-        out[k + 1] = x
-    return out
-
-
-def heavy_ball(
-    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
-) -> FloatArray:
-    r"""Polyak (1964): :math:`x_{k+1} = x_k - \alpha \nabla f(x_k) + \beta (x_k - x_{k-1})`.
-
-    Starts with :math:`x_{-1} = x_0`. Returns the iterates, shape ``(steps + 1, d)``.
-    """
-    x = _check_run(x0, lr, steps, grad)
-    beta = _mom(momentum)
-    out = np.empty((steps + 1, x.size))
-    out[0] = x
-    prev = x.copy()
-    for k in range(steps):
-        x, prev = x - lr * grad(x) + beta * (x - prev), x
-        out[k + 1] = x
-    return out
-
-
-def nesterov_1983(
-    grad: GradFn, x0: npt.ArrayLike, lr: float, steps: int, momentum: float | None = None
-) -> FloatArray:
-    r"""Nesterov (1983): a gradient step taken from an extrapolated point.
-
-    .. math::
-        y_k = x_k + \beta_k (x_k - x_{k-1}), \qquad x_{k+1} = y_k - \alpha \nabla f(y_k),
-
-    with :math:`x_{-1} = x_0`. With ``momentum=None`` the weights follow Nesterov's sequence
-    :math:`t_0 = 1`, :math:`t_{k+1} = (1 + \sqrt{1 + 4 t_k^2})/2`,
-    :math:`\beta_k = (t_{k-1} - 1)/t_k` (so :math:`\beta_0 = 0`), which for :math:`\alpha = 1/L`
-    gives :math:`f(x_k) - f^* \le 2L\lVert x_0 - x^*\rVert^2/(k+1)^2` on any L-smooth convex f.
-    A number gives the constant weight :math:`\beta_k = \beta` used for strongly convex problems.
-
-    Returns the iterates :math:`x_k`, shape ``(steps + 1, d)``.
-    """
-    x = _check_run(x0, lr, steps, grad)
-    beta_const = None if momentum is None else _mom(momentum)
-    out = np.empty((steps + 1, x.size))
-    out[0] = x
-    prev = x.copy()
-    t_prev, t = 1.0, 1.0
-    for k in range(steps):
-        if beta_const is None:
-            beta = (t_prev - 1.0) / t if k > 0 else 0.0
-        else:
-            beta = beta_const
-        y = x + beta * (x - prev)
-        prev, x = x, y - lr * grad(y)
-        out[k + 1] = x
-        t_prev, t = t, (1.0 + math.sqrt(1.0 + 4.0 * t * t)) / 2.0
-    return out
-
-
-def nesterov_sutskever(
-    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
-) -> FloatArray:
-    r"""Sutskever, Martens, Dahl & Hinton (2013), eqs. (3)-(4): velocity with a look-ahead gradient.
-
-    .. math::
-        v_{k+1} = \beta v_k - \alpha \nabla f(\theta_k + \beta v_k), \qquad
-        \theta_{k+1} = \theta_k + v_{k+1}, \qquad v_0 = 0.
-
-    Returns the iterates :math:`\theta_k`, shape ``(steps + 1, d)``; they equal
-    :func:`nesterov_1983` with constant momentum, since :math:`v_k = \theta_k - \theta_{k-1}`.
-    """
-    theta = _check_run(x0, lr, steps, grad)
-    beta = _mom(momentum)
-    v = np.zeros_like(theta)
-    out = np.empty((steps + 1, theta.size))
-    out[0] = theta
-    for k in range(steps):
-        v = beta * v - lr * grad(theta + beta * v)
-        theta = theta + v
-        out[k + 1] = theta
-    return out
-
-
-def nesterov_bengio(
-    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
-) -> FloatArray:
-    r"""Bengio, Boulanger-Lewandowski & Pascanu (2013), eqs. (6)-(7): the reparametrised form.
-
-    With :math:`\Theta = \theta + \beta v` (the look-ahead point), the gradient is taken where the
-    parameters are:
-
-    .. math::
-        v_{k+1} = \beta v_k - \alpha \nabla f(\Theta_k), \qquad
-        \Theta_{k+1} = \Theta_k - \alpha \nabla f(\Theta_k) + \beta v_{k+1}
-        \;(= \Theta_k + \beta^2 v_k - (1+\beta)\alpha \nabla f(\Theta_k)).
-
-    This is the form of CS231n's notes and of PyTorch. Returns the iterates :math:`\Theta_k`.
-    """
-    big = _check_run(x0, lr, steps, grad)
-    beta = _mom(momentum)
-    v = np.zeros_like(big)
-    out = np.empty((steps + 1, big.size))
-    out[0] = big
-    for k in range(steps):
-        g = grad(big)
-        v = beta * v - lr * g
-        big = big - lr * g + beta * v
-        out[k + 1] = big
-    return out
-
-
-def nesterov_pytorch(
-    grad: GradFn, x0: npt.ArrayLike, lr: float, momentum: float, steps: int
-) -> FloatArray:
-    r"""``torch.optim.SGD(nesterov=True)`` written out: :math:`b_{k+1} = \beta b_k + g_k`,
-    :math:`p_{k+1} = p_k - \alpha (g_k + \beta b_{k+1})`, :math:`g_k = \nabla f(p_k)`,
-    :math:`b_0 = 0`.
-
-    With :math:`b = -v/\alpha` this is :func:`nesterov_bengio`. Returns the iterates :math:`p_k`.
-    """
-    p = _check_run(x0, lr, steps, grad)
-    beta = _mom(momentum)
-    b = np.zeros_like(p)
-    out = np.empty((steps + 1, p.size))
-    out[0] = p
-    for k in range(steps):
-        g = grad(p)
-        b = beta * b + g
-        p = p - lr * (g + beta * b)
-        out[k + 1] = p
-    return out
-
-
 #: Names accepted by :func:`make_optimizer`, and the kinds :mod:`nag_lib.ensemble` can train.
 #: :class:`RMSprop` and :class:`AdamW` are built directly: the vectorised ensemble trainer has no
 #: rule for them, so they are not listed here.

@@ -38,11 +38,10 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from nag_lib._checks import _check_bool, _check_int, _check_number, _check_positive_int
 from nag_lib.data import Split
 from nag_lib.ensemble import Member, _build_all, _check_members, _segments
-from nag_lib.optim import _check_bool, _check_number, _check_positive_int
 from nag_lib.repro import one_thread
-from nag_lib.training import _check_count
 
 __all__ = [
     "CELLS",
@@ -82,11 +81,11 @@ def adding_problem(
     >>> d.x_train.shape, d.y_train.shape, d.x_train[..., 1].sum(dim=1).tolist()
     (torch.Size([3, 6, 2]), torch.Size([3, 1]), [2.0, 2.0, 2.0])
     """
-    t = _check_count("length", length, 4)
-    counts = [_check_count(k, v, 1) for k, v in (("n_train", n_train), ("n_val", n_val))]
-    counts.append(_check_count("n_test", n_test, 1))
+    t = _check_int("length", length, 4)
+    counts = [_check_int(k, v, 1) for k, v in (("n_train", n_train), ("n_val", n_val))]
+    counts.append(_check_int("n_test", n_test, 1))
     shift = 0.5 if _check_bool("centre", centre) else 0.0
-    gen = torch.Generator().manual_seed(_check_count("seed", seed, 0))
+    gen = torch.Generator().manual_seed(_check_int("seed", seed, 0))
     n = sum(counts)
     values = torch.rand(n, t, generator=gen)
     marked = torch.rand(n, t // 2, generator=gen).argsort(dim=1)[:, :2]

@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from nag_lib._checks import _check_seed
+
 __all__ = ["GLUE_PREFIX", "THREADS_ENV", "glue", "one_thread", "seed_everything", "setup"]
 
 #: Environment variable that sets torch's intra-op thread count (default 1). The determinism
@@ -51,10 +53,7 @@ def seed_everything(seed: int) -> None:
 
     >>> seed_everything(0)
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}: {seed!r}")
-    if not 0 <= seed < 2**32:
-        raise ValueError(f"Invalid seed value: {seed} (seed must be in [0, 2**32))")
+    _check_seed(seed)
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 - seeds the legacy global generator that code may use
     torch.manual_seed(seed)

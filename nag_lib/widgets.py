@@ -22,6 +22,10 @@ both versions are built from that description, so they open on the same settings
 The static twin is accessible: the slider has a visible ``<label>``, announces the setting it
 shows (``aria-valuetext``, a live ``<output>``), moves with the arrow keys, and every frame has
 alternative text.
+
+Size: over 400 lines because the live explorer and its static twin (which writes its own
+accessible HTML slider over precomputed frames) are built from one description of each setting,
+:class:`Control`, and are kept beside it.
 """
 
 from __future__ import annotations
@@ -73,6 +77,18 @@ if(!r||!im||!lb){{return;}}var f={frames};var l={labels};var a={alt};
 function show(){{var i=Math.max(0,Math.min(f.length-1,Math.round(+r.value)));im.src=f[i];
 im.alt=a+": "+l[i];lb.textContent=l[i];r.setAttribute("aria-valuetext",l[i]);}}
 r.addEventListener("input",show);r.addEventListener("change",show);}})();</script>"""
+
+
+def _check_figure(name: object, alt: object, dpi: object) -> None:
+    """The checks every static figure's arguments share: a title, a description, a resolution."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"name must be a non-empty string, got {name!r}")
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError(f"alt must be a non-empty description of the figure, got {alt!r}")
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
+        raise TypeError(f"dpi must be a number, got {type(dpi).__name__}: {dpi!r}")
+    if not (dpi > 0 and math.isfinite(dpi)):
+        raise ValueError(f"dpi must be positive and finite, got {dpi!r}")
 
 
 def _json_for_script(value: Any) -> str:
@@ -225,14 +241,7 @@ def static_explorer(
     vals = list(values)
     if not 2 <= len(vals) <= MAX_FRAMES:
         raise ValueError(f"values must hold between 2 and {MAX_FRAMES} settings, got {len(vals)}")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"name must be a non-empty string, got {name!r}")
-    if not isinstance(alt, str) or not alt.strip():
-        raise ValueError(f"alt must be a non-empty description of the figure, got {alt!r}")
-    if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
-        raise TypeError(f"dpi must be a number, got {type(dpi).__name__}: {dpi!r}")
-    if not (dpi > 0 and math.isfinite(dpi)):
-        raise ValueError(f"dpi must be positive and finite, got {dpi!r}")
+    _check_figure(name, alt, dpi)
     frames = []
     for v in vals:
         fig = draw(v)
@@ -581,17 +590,10 @@ class Explorer:
                 f"frames of the first control, {moved.name!r}, are the static twin's: give it "
                 f"between 2 and {MAX_FRAMES} settings, got {moved.frames!r}"
             )
-        if not isinstance(alt, str) or not alt.strip():
-            raise ValueError(f"alt must be a non-empty description of the figure, got {alt!r}")
         if name is None:
             held = ", ".join(f"{c.label} = {c.fmt(c.default)}" for c in self.controls[1:])
             name = f"{moved.label} ({held})" if held else moved.label
-        if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"name must be a non-empty string, got {name!r}")
-        if isinstance(dpi, bool) or not isinstance(dpi, (int, float)):
-            raise TypeError(f"dpi must be a number, got {type(dpi).__name__}: {dpi!r}")
-        if not (dpi > 0 and math.isfinite(dpi)):
-            raise ValueError(f"dpi must be positive and finite, got {dpi!r}")
+        _check_figure(name, alt, dpi)
         self.alt, self.name, self.dpi = alt, name, dpi
 
     @property

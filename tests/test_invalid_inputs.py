@@ -36,6 +36,7 @@ from nag_lib import (
     models,
     noisy,
     optim,
+    paper,
     problems,
     recurrent,
     repro,
@@ -173,6 +174,7 @@ def _e(where: str, arg: str, kind: str, call: Callable[[Any], Any]) -> Entry:
 
 o, pr, ac, gf, tr, wd, co = optim, problems, activations, gradflow, training, widgets, cost
 fu = fused
+pa = paper
 en, ev, rc = ensemble, evidence, recurrent
 
 
@@ -246,6 +248,14 @@ ENTRIES = [
     _e("heavy_ball", "momentum", "[0,1)", lambda v: o.heavy_ball(_grad, X0, 0.1, v, 5)),
     _e("nesterov_1983", "momentum", "[0,1)", lambda v: o.nesterov_1983(_grad, X0, 0.1, 5, v)),
     _e("nesterov_1983", "lr", "real>0", lambda v: o.nesterov_1983(_grad, X0, v, 5)),
+    _e("adam", "lr", "real>0", lambda v: pa.adam(_grad, X0, v, 5)),
+    _e("adam", "x0", "vector", lambda v: pa.adam(_grad, v, 0.1, 5)),
+    _e("adam", "beta1", "[0,1)", lambda v: pa.adam(_grad, X0, 0.1, 5, beta1=v)),
+    _e("adam", "beta2", "[0,1)", lambda v: pa.adam(_grad, X0, 0.1, 5, beta2=v)),
+    _e("adam", "eps", "real>=0", lambda v: pa.adam(_grad, X0, 0.1, 5, eps=v)),
+    _e("nadam", "steps", "int>=0", lambda v: pa.nadam(_grad, X0, 0.1, v)),
+    _e("nadam", "momentum_decay", "real>=0", lambda v: pa.nadam(_grad, X0, 0.1, 5, momentum_decay=v)),
+    _e("nadam", "schedule", "bool", lambda v: pa.nadam(_grad, X0, 0.1, 5, schedule=v)),
     _e("nesterov_sutskever", "momentum", "[0,1)", lambda v: o.nesterov_sutskever(_grad, X0, 0.1, v, 5)),
     _e("nesterov_bengio", "steps", "int>=0", lambda v: o.nesterov_bengio(_grad, X0, 0.1, 0.5, v)),
     _e("nesterov_pytorch", "lr", "real>0", lambda v: o.nesterov_pytorch(_grad, X0, v, 0.5, 5)),
@@ -528,6 +538,7 @@ def test_every_public_callable_has_a_row() -> None:
     for module in (
         fused,
         optim,
+        paper,
         problems,
         activations,
         gradflow,
@@ -569,6 +580,7 @@ SPECIAL = [
     ("warmup_cosine no steps left to anneal", "warmup_steps", ValueError, lambda: tr.warmup_cosine(0, 10, 10)),
     ("evaluate x/y rows", "y", ValueError, lambda: tr.evaluate(MODEL, X, Y[:3])),
     ("rosenbrock 3-vector", "x", ValueError, lambda: pr.rosenbrock([1.0, 2.0, 3.0])),
+    ("Quadratic.grads of one point", "xs", ValueError, lambda: pr.quadratic(4.0).grads([1.0, 2.0])),
     ("rosenbrock_points of 3-vectors", "z", ValueError, lambda: pr.rosenbrock_points(np.zeros((4, 3)))),
     ("rosenbrock_points of a list", "z", TypeError, lambda: pr.rosenbrock_points([1.0, 2.0])),  # type: ignore[call-overload]
     ("fit_power_law lengths", "x", ValueError, lambda: pr.fit_power_law([1.0, 2.0], [1.0])),

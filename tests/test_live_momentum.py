@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from nag_lib.optim import gradient_descent, heavy_ball, nesterov_1983
+from nag_lib.paper import gradient_descent, heavy_ball, nesterov_1983
 from nag_lib.problems import (
     heavy_ball_optimal,
     nag_optimal,

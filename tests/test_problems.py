@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nag_lib import problems as P
-from nag_lib.optim import gradient_descent, heavy_ball, nesterov_1983
+from nag_lib.paper import gradient_descent, heavy_ball, nesterov_1983
 
 KAPPAS = st.floats(min_value=1.5, max_value=1e6)
 BETAS = st.floats(min_value=0.0, max_value=0.99)
@@ -500,3 +500,12 @@ def test_fit_power_law_rejects_bad_data() -> None:
         P.fit_power_law([1, 2], [0, 3])
     with pytest.raises(ValueError, match="positive"):
         P.fit_power_law([1, math.nan], [1, 3])
+
+
+def test_grads_of_many_runs_are_each_runs_gradient() -> None:
+    q = P.quadratic(50.0, dim=4, rotate=True, seed=3)
+    xs = np.random.default_rng(0).standard_normal((7, 4))
+    rows = np.array([q.grad(x) for x in xs])
+    assert q.grads(xs).shape == (7, 4)
+    assert np.allclose(q.grads(xs), rows, rtol=1e-13, atol=1e-13)
+    assert np.array_equal(q.grads(np.tile(q.minimizer, (3, 1))), np.zeros((3, 4)))
