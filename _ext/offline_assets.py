@@ -8,8 +8,9 @@ manager from cdnjs/unpkg, and configure Thebe to load from unpkg. This extension
   the TeX extensions it may autoload, the menu and accessibility components, and SRE's English
   speech rules) from the ``django-static-mathjax`` package into ``_static/mathjax`` of the build,
   and checks that ``mathjax_path`` points there (set in ``_config.yml``);
-* switches off ``sphinx_thebe``, which Jupyter Book always loads (launch buttons are off here,
-  so its scripts and Binder configuration would only be dead weight pointing at unpkg);
+* switches off ``sphinx_thebe``, which Jupyter Book always loads (its scripts and Binder
+  configuration would be dead weight pointing at unpkg; the launch buttons that
+  ``_ext/publishing.py`` adds on a deployed build are plain links to Colab and Binder);
 * checks that MyST-NB's ``nb_ipywidgets_js`` is empty (no require.js from a CDN);
 * warns, and so fails the ``-W`` build, when any page still asks for an off-site script,
   stylesheet, image, frame or font;

@@ -28,12 +28,44 @@ def test_every_code_cell_was_executed_and_stores_no_error_or_varying_value(path:
     assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_uses_the_python3_kernel_and_the_shared_setup(path: Path) -> None:
+def install_cell_problems(code: str, version: str) -> list[str]:
+    """What keeps a chapter's first code cell from installing nag_lib ``version`` where it is
+    missing (a downloaded chapter, Colab, Binder), and only there."""
+    problems = []
+    if 'if importlib.util.find_spec("nag_lib") is None:' not in code:
+        problems.append("the first code cell does not test whether nag_lib is installed")
+    pins = re.findall(r"^\s+%pip install --quiet nag_lib==(\S+)$", code, flags=re.M)
+    if pins != [version]:
+        problems.append(f"the first code cell installs nag_lib=={pins}, not =={version}")
+    if f"installing nag_lib=={version}" not in code:
+        problems.append("the first code cell does not say that it installs nag_lib")
+    return problems
+
+
+def library_version() -> str:
+    text = (ROOT / "nag_lib" / "__init__.py").read_text(encoding="utf-8")
+    return re.search(r'^__version__ = "([^"]+)"$', text, flags=re.M).group(1)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("path", [*NOTEBOOKS, TEMPLATE], ids=lambda p: p.stem)
+def test_notebook_uses_the_python3_kernel_installs_nag_lib_and_calls_the_setup(path: Path) -> None:
     nb = load(path)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [source(c) for c in nb["cells"] if c["cell_type"] == "code"]
-    assert code and "setup(" in code[0], "the first code cell must call nag_lib.repro.setup()"
+    assert len(code) >= 2 and install_cell_problems(code[0], library_version()) == []
+    assert "setup(" in code[1], "the second code cell must call nag_lib.repro.setup()"
+
+
+def test_the_install_check_catches_a_stale_pin_a_silent_install_and_no_test() -> None:
+    good = next(source(c) for c in load(NOTEBOOKS[0])["cells"] if c["cell_type"] == "code")
+    assert install_cell_problems(good, library_version()) == []
+    assert len(install_cell_problems(good, "9.9.9")) == 2  # the pin and the message
+    silent = "\n".join(line for line in good.splitlines() if "print(" not in line)
+    assert install_cell_problems(silent, library_version()) == [
+        "the first code cell does not say that it installs nag_lib"
+    ]
+    always = good.replace('if importlib.util.find_spec("nag_lib") is None:', "if True:")
+    assert len(install_cell_problems(always, library_version())) == 1
 
 
 @pytest.mark.parametrize("path", [*NOTEBOOKS, TEMPLATE], ids=lambda p: p.stem)
@@ -148,7 +180,7 @@ def test_the_chapter_template_follows_every_rule_it_teaches() -> None:
     assert "The short answer" in source(nb["cells"][0])
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     code = [source(c) for c in nb["cells"] if c["cell_type"] == "code"]
-    assert "_ = setup()" in code[0]
+    assert "_ = setup()" in code[1]
     text = "\n".join(source(c) for c in nb["cells"])
     assert "(claim-mXX)=" in text and "assert " in text and "{glue:}" in text
     figures = [c for c in nb["cells"] if c["cell_type"] == "code" and "plt.show()" in source(c)]
@@ -172,13 +204,13 @@ HIDDEN = {"remove-cell", "remove-input"}
 
 def displayed_code_problems(nb: dict) -> list[str]:
     """Code the site would show that it should not: glue bookkeeping, lines over 88 columns,
-    a setup cell left visible."""
+    an install or setup cell left visible."""
     problems = []
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     for i, cell in enumerate(code):
         tags = set(cell.get("metadata", {}).get("tags", []))
-        if i == 0 and not tags & HIDDEN:
-            problems.append("the setup cell is shown (tag it remove-cell)")
+        if i < 2 and not tags & HIDDEN:
+            problems.append("the install or setup cell is shown (tag it remove-cell)")
         if tags & HIDDEN:
             continue
         text = source(cell)
@@ -196,12 +228,15 @@ def test_the_site_shows_the_experiment_not_the_plumbing(path: Path) -> None:
     assert not problems, f"{path.name}: " + "; ".join(problems)
 
 
-def test_the_plumbing_check_catches_glue_a_long_line_and_a_visible_setup_cell() -> None:
+def test_the_plumbing_check_catches_glue_a_long_line_and_visible_install_and_setup_cells() -> None:
     def cell(text: str, tags: list[str]) -> dict:
         return {"cell_type": "code", "source": text, "metadata": {"tags": tags}}
 
-    bad = {"cells": [cell("setup()", []), cell("glue('k', 1)", []), cell("x = 1" + " " * 90, [])]}
-    found = displayed_code_problems(bad)
-    assert len(found) == 3, found
-    good = {"cells": [cell("setup()", ["remove-cell"]), cell("glue('k', 1)", ["remove-cell"])]}
+    install, setup = "%pip install nag_lib", "setup()"
+    long = "x = 1" + " " * 90
+    bad = [cell(install, []), cell(setup, []), cell("glue('k', 1)", []), cell(long, [])]
+    found = displayed_code_problems({"cells": bad})
+    assert len(found) == 4, found
+    hidden = ["remove-cell"]
+    good = {"cells": [cell(install, hidden), cell(setup, hidden), cell("glue('k', 1)", hidden)]}
     assert displayed_code_problems(good) == []

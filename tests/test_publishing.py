@@ -35,6 +35,12 @@ def test_the_book_workflow_tests_with_make_test_and_deploys_main_to_pages() -> N
     assert deploy["needs"] == "test" and "refs/heads/main" in deploy["if"]
     uses = [s.get("uses", "") for s in deploy["steps"]]
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    build = next(s for s in deploy["steps"] if s.get("run") == "make book")
+    pages = next(s for s in deploy["steps"] if s.get("uses", "").startswith("actions/configure-"))
+    assert deploy["steps"].index(pages) < deploy["steps"].index(build)  # its address first
+    expected = "${{ steps." + pages["id"] + ".outputs.base_url }}"
+    assert build["env"]["NAG_BOOK_BASEURL"] == expected
+    assert "github.repository" in build["env"]["NAG_BOOK_REPOSITORY_URL"]
     assert any(s.get("with", {}).get("path") == "_build/html" for s in deploy["steps"])
 
 
