@@ -29,7 +29,7 @@ export MPLBACKEND := Agg
 export NAG_BOOK_HEADLESS := 1
 
 .PHONY: help venv book test test-graph test-site lint typecheck unit nbval \
-	nbval-1 nbval-2 browser axe execute dist diff nbdime lab serve bench pipeline clean FORCE
+	nbval-1 nbval-2 browser browser-setup test-lab axe execute dist diff nbdime lab serve bench pipeline clean FORCE
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -74,9 +74,15 @@ nbval: nbval-1 nbval-2  ## strict nbval at 1 and at 2 torch threads
 # tests/browser_setup.py finds Chromium or Chrome ($$NAG_BOOK_CHROMIUM, Playwright's, the
 # system's), installs one when there is none (and a CJK font on Debian as root), or stops with
 # one line saying what to run.
-browser: $(STAMP)  ## headless-Chromium sweep of the built site (after `make book`)
+BROWSER_SITE := $(BIN)/python -m pytest tests -m "browser and not lab"
+BROWSER_LAB := $(BIN)/python -m pytest tests -m lab
+
+browser-setup: $(STAMP)
 	$(BIN)/python -m tests.browser_setup
-	$(BIN)/python -m pytest tests -m browser
+
+browser: browser-setup $(FUSED)  ## headless Chromium: sweep of the built site (after `make book`), then `make lab`
+	$(BROWSER_SITE)
+	$(BROWSER_LAB)
 
 # `make test` keeps both cores of a small CI machine busy: its phases run JOBS at a time as one
 # dependency graph: the site job (the -W build, then the browser sweep over it), lint, mypy
@@ -92,15 +98,20 @@ NBVAL_2 := $(NOTEBOOKS:chapters/%.ipynb=nbval-2/%)
 test: $(STAMP) $(FUSED)  ## the whole suite: lint, types, -W build, browser, unit+coverage, nbval x2
 	$(MAKE) --no-print-directory --output-sync=target -j$(JOBS) test-graph
 
-# The site job (build, then the browser sweep) comes first: at about 3.5 minutes it is the
+# The site job (build, then the browser sweep) comes first: at about 3 minutes it is the
 # longest, and half of it is the browser waiting, which the other jobs fill. (A sweep target of
 # its own that depends on the build was measured to start only after the other jobs: make -j
-# does not go back to it when the build ends.)
-test-graph: test-site lint typecheck unit $(NBVAL_1) $(NBVAL_2)
+# does not go back to it when the build ends.) The `make lab` check needs no site, so it is a job
+# of its own beside it instead of 40 s more on that longest chain. Both wait for the one
+# browser-setup, so that a missing browser is installed once.
+test-graph: test-site test-lab lint typecheck unit $(NBVAL_1) $(NBVAL_2)
 
-test-site:
+test-site: browser-setup
 	$(MAKE) --no-print-directory book
-	$(MAKE) --no-print-directory browser
+	$(BROWSER_SITE)
+
+test-lab: browser-setup $(FUSED)
+	$(BROWSER_LAB)
 
 axe: book  ## axe-core (WCAG 2.1 A/AA) over every page, light and dark mode (about 4 min)
 	$(BIN)/python -m tests.browser_setup

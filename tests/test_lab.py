@@ -34,7 +34,7 @@ import pytest
 
 from tests.site_check import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.lab]
 
 NOTEBOOK = "02-leaky-relu.ipynb"
 START_S = 90  # the server answering

@@ -113,7 +113,8 @@ def test_make_test_runs_strict_nbval_on_every_notebook_at_one_and_two_threads() 
     threshold = re.search(r"^fail_under = (\d+)$", (ROOT / "pyproject.toml").read_text(), re.M)
     assert threshold and int(threshold[1]) >= 90  # the one place the threshold is set
     assert any("jupyter-book build . -W" in line for line in lines)
-    assert any("pytest tests -m browser" in line for line in lines)
+    assert any('pytest tests -m "browser and not lab"' in line for line in lines)  # the sweep
+    assert any("pytest tests -m lab" in line for line in lines)  # make lab's explorers
 
 
 # The policy itself, on a small notebook: each rule catches what it is meant to catch.
