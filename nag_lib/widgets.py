@@ -414,21 +414,16 @@ class Control:
         if self.span is not None:
             lo, hi, step = self.span
             if all(isinstance(v, int) for v in (lo, hi, step, self.default)):
-                return ipywidgets.IntSlider(
-                    value=self.default,
-                    min=lo,
-                    max=hi,
-                    step=step,
-                    continuous_update=False,
-                    **common,
-                )
-            return ipywidgets.FloatSlider(
+                slider = ipywidgets.IntSlider
+            else:
+                slider = ipywidgets.FloatSlider
+                common["readout_format"] = f".{_decimals(step)}f"
+            return slider(
                 value=self.default,
                 min=lo,
                 max=hi,
                 step=step,
                 continuous_update=False,
-                readout_format=f".{_decimals(step)}f",
                 **common,
             )
         assert self.options is not None
