@@ -96,21 +96,23 @@ NBVAL_1 := $(NOTEBOOKS:chapters/%.ipynb=nbval-1/%)
 NBVAL_2 := $(NOTEBOOKS:chapters/%.ipynb=nbval-2/%)
 
 test: $(STAMP) $(FUSED)  ## the whole suite: lint, types, -W build, browser, unit+coverage, nbval x2
+	$(MAKE) --no-print-directory browser-setup
 	$(MAKE) --no-print-directory --output-sync=target -j$(JOBS) test-graph
 
 # The site job (build, then the browser sweep) comes first: at about 3 minutes it is the
 # longest, and half of it is the browser waiting, which the other jobs fill. (A sweep target of
 # its own that depends on the build was measured to start only after the other jobs: make -j
 # does not go back to it when the build ends.) The `make lab` check needs no site, so it is a job
-# of its own beside it instead of 40 s more on that longest chain. Both wait for the one
-# browser-setup, so that a missing browser is installed once.
+# of its own beside it instead of 40 s more on that longest chain. The browser is found (or
+# installed, once) before the graph starts: a prerequisite shared by both jobs would hold the
+# second one back to the end of the run, as above.
 test-graph: test-site test-lab lint typecheck unit $(NBVAL_1) $(NBVAL_2)
 
-test-site: browser-setup
+test-site:
 	$(MAKE) --no-print-directory book
 	$(BROWSER_SITE)
 
-test-lab: browser-setup $(FUSED)
+test-lab: $(FUSED)
 	$(BROWSER_LAB)
 
 axe: book  ## axe-core (WCAG 2.1 A/AA) over every page, light and dark mode (about 4 min)

@@ -22,6 +22,10 @@ clips its gradient as ``torch.nn.utils.clip_grad_norm_`` does (Pascanu, Mikolov 
 member's parameters, with its own threshold :math:`c`. ``tests/test_recurrent.py`` checks that
 every member ends where the same ``torch.nn.RNN``/``torch.nn.LSTM`` network trained alone ends.
 
+Size: over 400 lines because :class:`StackedRecurrent` writes backpropagation through time for
+both cells by hand (about 150 lines), next to the forward pass it differentiates; the tests pin
+every member to torch's RNN or LSTM trained alone.
+
 >>> from nag_lib.ensemble import grid
 >>> data = adding_problem(10, n_train=64, n_val=32, n_test=32)
 >>> hist = train(lambda m: RecurrentNet("lstm", 2, 4), grid({"adam": [0.01]}, [0, 1]), data, 2)
