@@ -66,3 +66,15 @@ def test_the_licence_texts_are_there_and_the_footer_names_them() -> None:
     assert "Section 8 -- Interpretation." in cc  # the whole legal code, to its last section
     footer = yaml.safe_load((ROOT / "_config.yml").read_text())["html"]["extra_footer"]
     assert "CC BY 4.0" in footer and "MIT" in footer
+
+
+def test_binders_environment_pins_the_projects_torch() -> None:
+    """Binder installs torch's CPU build from ``binder/requirements.txt``; its version must be the
+    one ``pyproject.toml`` pins, or each chapter's first cell would replace it."""
+    pins = [
+        line.strip()
+        for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines()
+        if line.strip().startswith("torch")
+    ]
+    project = (ROOT / "pyproject.toml").read_text()
+    assert len(pins) == 1 and f'"{pins[0]}",' in project, pins
