@@ -7,8 +7,8 @@ Chromium (Debian's package, driven by Playwright, as in ``tests/site_check.py``)
 explorer's controls as a reader would (sliders with ``input`` events and the arrow keys, typed
 numbers, the problem menu, the method checkboxes, the two "optimal" buttons), and after each move
 :func:`compare_momentum_explorer` checks ``element.nagLive.iterates()`` against chapter 3's
-``run_all`` (:func:`nag_lib.optim.gradient_descent`, :func:`~nag_lib.optim.heavy_ball`,
-:func:`~nag_lib.optim.nesterov_1983` on :func:`nag_lib.problems.quadratic` or
+``run_all`` (:func:`nag_lib.paper.gradient_descent`, :func:`~nag_lib.paper.heavy_ball`,
+:func:`~nag_lib.paper.nesterov_1983` on :func:`nag_lib.problems.quadratic` or
 :func:`~nag_lib.problems.rosenbrock_grad`), and the rates it shows against
 :func:`nag_lib.problems.spectral_radii`. A copy of the script with one sign flipped in NAG's
 look-ahead must fail that comparison.

@@ -94,59 +94,56 @@
     return {grad: q.grad, value: q.value, start: [-3.0, 2.0], a: lr, n: 150, eig: [q.mu, q.L]};
   }
 
-  // nag_lib.optim.gradient_descent(grad, x0, lr, steps): x = x - lr * grad(x).
-  // Iterates are stored flat: out[2k], out[2k + 1] = x_k.
-  function gradientDescent(grad, x0, lr, steps) {
+  // The start and `steps` iterates of a method, stored flat: out[2k], out[2k + 1] = x_k.
+  // step(x) returns the next point; a method keeps its own state in its closure, as each of
+  // nag_lib.paper's forms does in its generator (its _collect records the iterates).
+  function record(x0, steps, step) {
     const out = new Float64Array(2 * (steps + 1));
     let x = [x0[0], x0[1]];
     out[0] = x[0];
     out[1] = x[1];
     for (let k = 0; k < steps; k++) {
-      const g = grad(x);
-      const next = [0.0, 0.0];
-      for (let i = 0; i < 2; i++) {
-        next[i] = x[i] - lr * g[i];
-      }
-      x = next;
+      x = step(x);
       out[2 * k + 2] = x[0];
       out[2 * k + 3] = x[1];
     }
     return out;
   }
 
-  // nag_lib.optim.heavy_ball(grad, x0, lr, momentum, steps), with x_{-1} = x_0:
+  // nag_lib.paper.gradient_descent(grad, x0, lr, steps): x = x - lr * grad(x).
+  function gradientDescent(grad, x0, lr, steps) {
+    return record(x0, steps, function (x) {
+      const g = grad(x);
+      const next = [0.0, 0.0];
+      for (let i = 0; i < 2; i++) {
+        next[i] = x[i] - lr * g[i];
+      }
+      return next;
+    });
+  }
+
+  // nag_lib.paper.heavy_ball(grad, x0, lr, momentum, steps), with x_{-1} = x_0:
   // x, prev = x - lr * grad(x) + beta * (x - prev), x.
   function heavyBall(grad, x0, lr, momentum, steps) {
     const beta = momentum;
-    const out = new Float64Array(2 * (steps + 1));
-    let x = [x0[0], x0[1]];
     let prev = [x0[0], x0[1]];
-    out[0] = x[0];
-    out[1] = x[1];
-    for (let k = 0; k < steps; k++) {
+    return record(x0, steps, function (x) {
       const g = grad(x);
       const next = [0.0, 0.0];
       for (let i = 0; i < 2; i++) {
         next[i] = x[i] - lr * g[i] + beta * (x[i] - prev[i]);
       }
       prev = x;
-      x = next;
-      out[2 * k + 2] = x[0];
-      out[2 * k + 3] = x[1];
-    }
-    return out;
+      return next;
+    });
   }
 
-  // nag_lib.optim.nesterov_1983(grad, x0, lr, steps, momentum=momentum) (constant momentum),
+  // nag_lib.paper.nesterov_1983(grad, x0, lr, steps, momentum=momentum) (constant momentum),
   // with x_{-1} = x_0: y = x + beta * (x - prev); prev, x = x, y - lr * grad(y).
   function nesterov1983(grad, x0, lr, steps, momentum) {
     const beta = momentum;
-    const out = new Float64Array(2 * (steps + 1));
-    let x = [x0[0], x0[1]];
     let prev = [x0[0], x0[1]];
-    out[0] = x[0];
-    out[1] = x[1];
-    for (let k = 0; k < steps; k++) {
+    return record(x0, steps, function (x) {
       const y = [0.0, 0.0];
       for (let i = 0; i < 2; i++) {
         y[i] = x[i] + beta * (x[i] - prev[i]); // the look-ahead point
@@ -157,11 +154,8 @@
         next[i] = y[i] - lr * g[i];
       }
       prev = x;
-      x = next;
-      out[2 * k + 2] = x[0];
-      out[2 * k + 3] = x[1];
-    }
-    return out;
+      return next;
+    });
   }
 
   // nag_lib.problems.spectral_radii(method, lr, momentum, [lam]): the larger root modulus of
