@@ -46,8 +46,8 @@ LAUNCH = {"colab_url": "https://colab.research.google.com", "binderhub_url": "ht
 def address(configured: object, variable: str) -> str:
     """The address set in ``_config.yml`` or, when that is empty, in ``variable``; '' if none.
 
-    It must be an http(s) URL; a site address is given a trailing slash (sitemap and Open
-    Graph URLs are the address followed by the page's path).
+    It must be an http(s) URL. (The site's address is given a trailing slash where it is used:
+    sitemap and Open Graph URLs are the address followed by the page's path.)
     """
     url = str(configured or "").strip() or os.environ.get(variable, "").strip()
     if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
